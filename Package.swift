@@ -1,0 +1,65 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Layers, from the bottom up (see README "Code layout"):
+//   C modules (CRRD, CCurl, CSystemd)  -> one per system library, shims only where Swift cannot call
+//   Lib* wrappers                       -> a thin Swift API per C library
+//   BTCRateCore                         -> domain logic in pure Swift (no C)
+//   BTCRateCLI                          -> wires the domain to the wrappers; the subcommands
+//   btcrate                             -> the executable: just `main`
+let package = Package(
+    name: "btcrate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "btcrate", targets: ["btcrate"]),
+        .executable(name: "btcrate-fake-sources", targets: ["btcrate-fake-sources"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: C libraries
+        .systemLibrary(name: "CRRD", pkgConfig: "librrd", providers: [.apt(["librrd-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+
+        // MARK: thin Swift wrappers, one per C library
+        .target(name: "LibRRD", dependencies: ["CRRD"]),
+        .target(name: "LibCurl", dependencies: ["CCurl"]),
+        .target(name: "LibSystemd", dependencies: [
+            "CSystemd",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // MARK: domain
+        .target(name: "BTCRateCore", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // MARK: application
+        .target(name: "BTCRateCLI", dependencies: [
+            "BTCRateCore", "LibRRD", "LibCurl", "LibSystemd",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "btcrate", dependencies: ["BTCRateCLI"]),
+
+        // MARK: test and benchmark support: a loopback fake of the price APIs
+        .target(name: "FakePriceServer"),
+        .executableTarget(name: "btcrate-fake-sources", dependencies: ["FakePriceServer"]),
+
+        // MARK: tests
+        .testTarget(name: "BTCRateCoreTests", dependencies: ["BTCRateCore"]),
+        .testTarget(name: "LibraryWrapperTests", dependencies: [
+            "LibRRD", "LibCurl", "LibSystemd", "FakePriceServer",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "CollectorTests", dependencies: [
+            "BTCRateCLI", "BTCRateCore", "LibRRD", "FakePriceServer", "btcrate",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+    ]
+)

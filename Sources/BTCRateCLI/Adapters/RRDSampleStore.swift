@@ -1,0 +1,63 @@
+import BTCRateCore
+import LibRRD
+
+/// The production `SampleStore`: one RRD file per pair in the state directory,
+/// written directly or, when configured, through rrdcached.
+struct RRDSampleStore: SampleStore {
+    let configuration: Configuration
+    let cache: RRDCachedClient?
+
+    init(configuration: Configuration) {
+        self.configuration = configuration
+        cache = configuration.rrdcachedAddress.map(RRDCachedClient.init(address:))
+    }
+
+    private func file(_ pair: CurrencyPair) -> RRDFile {
+        RRDFile(path: configuration.rrdPath(for: pair))
+    }
+
+    func lastSample(of pair: CurrencyPair) throws(StorageFailure) -> StoredSample? {
+        let file = file(pair)
+        guard file.exists else { return nil }
+        do {
+            // rrd_lastupdate reads the file, so the daemon must write out what it holds first.
+            try cache?.flush(file: file)
+            let last = try file.lastUpdate()
+            return StoredSample(slot: Slot(containing: last.time), rate: last.values["rate"])
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    func create(_ pair: CurrencyPair, firstSlot: Slot) throws(StorageFailure) {
+        let file = file(pair)
+        do {
+            try file.create(step: RRDLayout.step, start: firstSlot.start - RRDLayout.step,
+                            definitions: RRDLayout.definitions)
+            // A daemon that knew an earlier file of this name would refuse our updates.
+            try cache?.forget(file: file)
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    func append(_ rows: [String], to pair: CurrencyPair) throws(StorageFailure) {
+        let file = file(pair)
+        do {
+            if let cache {
+                try cache.update(file: file, rows: rows)
+            } else {
+                try file.update(rows)
+            }
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    private static func failure(_ error: any Error) -> StorageFailure {
+        if let error = error as? RRDError {
+            return StorageFailure(error.description, isNotNewer: error.isNotNewerThanLastUpdate)
+        }
+        return StorageFailure("\(error)")
+    }
+}

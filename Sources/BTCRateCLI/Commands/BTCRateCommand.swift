@@ -1,0 +1,40 @@
+import ArgumentParser
+
+/// `btcrate`: the root command. Every subcommand explains itself with `--help`.
+public struct BTCRateCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "btcrate",
+        abstract: "Track the Bitcoin to US dollar rate in RRD files, every 10 minutes.",
+        discussion: """
+            Configuration comes from built-in defaults, then /etc/btcrate/btcrate.conf (or --config), \
+            then BTCRATE_* environment variables. The Alpha Vantage key comes from the systemd \
+            credential 'alphavantage-api-key', /run/secrets/alphavantage-api-key, the file named by \
+            alphavantage.key_file, or ALPHAVANTAGE_API_KEY, in that order; never from the command line.
+
+            Exit codes: 0 success; 64 usage error; 69 a pair got no sample; 73 storage failure; \
+            75 another run holds the lock; 78 configuration error.
+            """,
+        version: BTCRateVersion.current,
+        subcommands: [CollectCommand.self, RunCommand.self, BackfillCommand.self, ConfigCommand.self]
+    )
+
+    public init() {}
+}
+
+/// Options every subcommand takes.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Configuration file. Without it, /etc/btcrate/btcrate.conf is read if it exists.",
+        valueName: "path"))
+    var config: String?
+}
+
+extension BTCRateCommand {
+    /// Parses the process arguments and runs the chosen subcommand. Calling the
+    /// async `main()` through this typed context keeps the compiler from picking
+    /// ParsableCommand's synchronous `main()`, which refuses async commands.
+    public static func runAsync() async {
+        let command: any AsyncParsableCommand.Type = BTCRateCommand.self
+        await command.main()
+    }
+}

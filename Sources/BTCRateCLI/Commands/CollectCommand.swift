@@ -1,0 +1,47 @@
+import ArgumentParser
+import BTCRateCore
+import Foundation
+
+/// `btcrate collect`: one collection run, as the systemd timer starts it.
+struct CollectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collect",
+        abstract: "Fetch the current rate of every configured pair and store it (one run).",
+        discussion: """
+            For each pair: repair missed slots from Bitstamp's 10-minute history, fetch a quote from the \
+            first source that gives a valid one, and write it to <state directory>/<PAIR>.rrd at the start \
+            of the current 10-minute slot. A second run in the same slot does nothing. The outcome is \
+            logged and saved in <state directory>/last-run.json.
+
+            Exit codes: 0 every pair has a sample for this slot; 69 at least one pair got none; \
+            73 storage failure; 75 another run holds the lock; 78 configuration error.
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(name: .long, help: "Print the run record as JSON on stdout.")
+    var json = false
+
+    func run() async throws {
+        let context = try AppContext.load(configPath: common.config, component: "collector")
+        try context.prepareStateDirectory()
+        let result = await CollectionRun(context: context, clock: SystemClock()).perform(command: "collect")
+        if json, let record = result.record {
+            print(try JSONOutput.encode(record))
+        }
+        if result.exitCode != ExitStatus.success {
+            throw ExitStatus.exit(result.exitCode)
+        }
+    }
+}
+
+/// JSON on stdout in one style: snake_case keys, sorted, pretty.
+enum JSONOutput {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

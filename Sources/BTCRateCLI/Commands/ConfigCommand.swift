@@ -1,0 +1,79 @@
+import ArgumentParser
+import BTCRateCore
+import Foundation
+
+/// `btcrate config`: shows the effective configuration, so an operator can see
+/// what the file and the environment added up to.
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Check the configuration and print the effective settings.",
+        discussion: """
+            Reads the configuration exactly as the services do and prints each setting with its value. \
+            Exits 78 with one message naming the key if anything is invalid. The API key is never printed: \
+            only where it was found.
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+
+    func run() async throws {
+        let context = try AppContext.load(configPath: common.config, component: "config")
+        let values = EffectiveSettings(context.configuration)
+        let keyOrigin = context.apiKey?.origin ?? "none (keyless sources only)"
+        if json {
+            var object = values.pairs.reduce(into: [String: String]()) { $0[$1.0] = $1.1 }
+            object["alphavantage.key_origin"] = keyOrigin
+            print(try JSONOutput.encode(object))
+        } else {
+            for (name, value) in values.pairs { print("\(name) = \(value)") }
+            print("# Alpha Vantage key: \(keyOrigin)")
+        }
+    }
+}
+
+/// The configuration as `section.key = value` lines, in `Setting.all` order.
+struct EffectiveSettings {
+    let pairs: [(String, String)]
+
+    init(_ configuration: Configuration) {
+        let c = configuration
+        func seconds(_ value: Double) -> String { value.truncatingRemainder(dividingBy: 1) == 0 ? "\(Int(value))s" : "\(value)s" }
+        let values: [String: String] = [
+            "storage.state_directory": c.stateDirectory,
+            "storage.rrdcached_address": c.rrdcachedAddress ?? "",
+            "collector.pairs": c.pairs.map(\.description).joined(separator: ", "),
+            "collector.sources": c.sources.map(\.rawValue).joined(separator: ", "),
+            "collector.concurrency": "\(c.concurrency)",
+            "collector.gap_repair": "\(c.gapRepair)",
+            "collector.gap_repair_max_days": "\(c.gapRepairMaxDays)",
+            "http.connect_timeout": seconds(c.connectTimeout),
+            "http.total_timeout": seconds(c.totalTimeout),
+            "http.max_body_bytes": "\(c.maxBodyBytes)",
+            "alphavantage.url": c.alphaVantageURL,
+            "alphavantage.key_file": c.alphaVantageKeyFile ?? "",
+            "coinbase.url": c.coinbaseURL,
+            "kraken.url": c.krakenURL,
+            "bitstamp.url": c.bitstampURL,
+            "validation.min_rate": "\(c.validation.minRate)",
+            "validation.max_rate": "\(c.validation.maxRate)",
+            "validation.max_age": seconds(c.validation.maxAge),
+            "validation.future_tolerance": seconds(c.validation.futureTolerance),
+            "validation.max_jump": "\(c.validation.maxJump)",
+            "validation.confirm_tolerance": "\(c.validation.confirmTolerance)",
+            "log.level": c.logLevel,
+        ]
+        var list = Setting.all.map { ($0.name, values[$0.name] ?? "?") }
+        for (pair, partial) in c.pairValidation.sorted(by: { $0.key < $1.key }) {
+            let policy = partial.applied(to: c.validation)
+            list.append(("validation.\(pair).min_rate", "\(policy.minRate)"))
+            list.append(("validation.\(pair).max_rate", "\(policy.maxRate)"))
+            list.append(("validation.\(pair).max_jump", "\(policy.maxJump)"))
+            list.append(("validation.\(pair).max_age", seconds(policy.maxAge)))
+        }
+        pairs = list
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import BTCRateCore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `btcrate run`: the whole stack in the foreground, without systemd.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the stack in the foreground: collect now and then on every 10-minute boundary.",
+        discussion: """
+            For machines and containers without systemd. Collects once at start and then at :00, :10, :20, \
+            ... (wall clock, UTC). Stops cleanly on SIGTERM or SIGINT, finishing a run in progress. Logs go \
+            to stderr unless systemd connected the journal.
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let context = try AppContext.load(configPath: common.config, component: "collector")
+        try context.prepareStateDirectory()
+        let schedule = CollectionScheduleService(context: context, clock: SystemClock())
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: schedule)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: context.logger))
+        try await group.run()
+        context.logger.info("btcrate run stopped")
+    }
+}
+
+/// Runs a collection at start and at each slot boundary until shutdown.
+struct CollectionScheduleService: Service {
+    let context: AppContext
+    let clock: any WallClock
+    /// Seconds after a slot boundary to start, so that sources have a fresh quote.
+    var delayAfterBoundary = 2.0
+
+    func run() async throws {
+        let logger = context.logger
+        while !Task.isShuttingDownGracefully {
+            // A run in progress finishes even during shutdown: a half-done run
+            // would leave no record. Each run is bounded by the HTTP timeouts.
+            _ = await CollectionRun(context: context, clock: clock).perform(command: "run")
+            let now = clock.now().timeIntervalSince1970
+            let next = Double(Slot(containing: now).next.start) + delayAfterBoundary
+            logger.debug("next collection at \(Timestamp.iso8601(Int(next)))")
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(next - now)) }
+            } catch {
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import BTCRateCore
+import Foundation
+import Logging
+
+/// What every command needs: the configuration, the API key (if any) and a
+/// logger, loaded once and checked before any work starts.
+struct AppContext {
+    let configuration: Configuration
+    let apiKey: APIKeyLoader.Found?
+    let logger: Logger
+
+    /// Loads everything or prints one clear message and exits with `ExitStatus.config`.
+    static func load(configPath: String?, component: String) throws -> AppContext {
+        let environment = ProcessInfo.processInfo.environment
+        do throws(ConfigError) {
+            let configuration = try ConfigLoader().load(path: configPath, environment: environment)
+            let key = try APIKeyLoader().load(keyFile: configuration.alphaVantageKeyFile, environment: environment)
+            let logger = LoggingSetup.logger(component, level: configuration.logLevel)
+            return AppContext(configuration: configuration, apiKey: key, logger: logger)
+        } catch {
+            let logger = LoggingSetup.logger(component, level: "info")
+            logger.error("configuration error: \(error.message)", metadata: ["error_class": "config"])
+            throw ExitStatus.exit(ExitStatus.config)
+        }
+    }
+
+    /// Makes sure the state directory exists (mode 0750) before anything is written.
+    func prepareStateDirectory() throws {
+        let path = configuration.stateDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o750])
+        } catch {
+            logger.error("state directory \(path) cannot be created: \(error.localizedDescription)",
+                         metadata: ["error_class": "storage_error"])
+            throw ExitStatus.exit(ExitStatus.storage)
+        }
+        guard access(path, W_OK) == 0 else {
+            logger.error("state directory \(path) is not writable by this user", metadata: ["error_class": "storage_error"])
+            throw ExitStatus.exit(ExitStatus.storage)
+        }
+    }
+
+    var http: any HTTPFetching { CurlFetcher(configuration: configuration) }
+
+    /// Live sources in the configured order. Alpha Vantage is left out when no
+    /// key is configured: asking it without one would only burn a request.
+    func liveSources(clock: any WallClock) -> [any PriceSource] {
+        let http = self.http
+        return configuration.sources.compactMap { id -> (any PriceSource)? in
+            switch id {
+            case .alphavantage:
+                apiKey.map { AlphaVantageSource(baseURL: configuration.alphaVantageURL, apiKey: $0.key, http: http) }
+            case .coinbase: CoinbaseSource(baseURL: configuration.coinbaseURL, http: http)
+            case .kraken: KrakenSource(baseURL: configuration.krakenURL, http: http, clock: clock)
+            case .bitstamp: BitstampSource(baseURL: configuration.bitstampURL, http: http)
+            }
+        }
+    }
+
+    var historySource: any HistorySource { BitstampSource(baseURL: configuration.bitstampURL, http: http) }
+
+    var store: any SampleStore { RRDSampleStore(configuration: configuration) }
+
+    var keylessOnly: Bool { apiKey == nil && configuration.sources.contains(.alphavantage) }
+}

@@ -1,0 +1,66 @@
+import BTCRateCore
+import Foundation
+import Logging
+
+/// One `btcrate collect`, whether started by the timer or by `btcrate run`:
+/// take the lock, collect every pair, save the run record, pick the exit status.
+struct CollectionRun {
+    let context: AppContext
+    let clock: any WallClock
+
+    struct Result {
+        let exitCode: Int32
+        let record: RunRecord?
+    }
+
+    func perform(command: String) async -> Result {
+        let logger = context.logger
+        let configuration = context.configuration
+        let lock: StateLock
+        do {
+            lock = try StateLock.acquire(stateDirectory: configuration.stateDirectory)
+        } catch .busy {
+            logger.warning("another collection or backfill holds the state directory lock; this run does nothing",
+                           metadata: ["error_class": "busy"])
+            return Result(exitCode: ExitStatus.busy, record: nil)
+        } catch {
+            logger.error("cannot lock the state directory: \(error)", metadata: ["error_class": "storage_error"])
+            return Result(exitCode: ExitStatus.storage, record: nil)
+        }
+        defer { withExtendedLifetime(lock) {} }
+
+        if context.keylessOnly {
+            logger.notice("no Alpha Vantage key configured: collecting from keyless sources only (\(context.liveSources(clock: clock).map(\.id.displayName).joined(separator: ", ")))",
+                          metadata: ["error_class": "no_key"])
+        } else if let key = context.apiKey {
+            logger.debug("Alpha Vantage key loaded", metadata: ["key_origin": "\(key.origin)"])
+        }
+        let started = clock.now()
+        let collector = Collector(configuration: configuration, sources: context.liveSources(clock: clock),
+                                  history: context.historySource, store: context.store, clock: clock, logger: logger)
+        let outcomes = await collector.collectAll()
+        let exitCode = Self.exitCode(for: outcomes)
+
+        let store = RunRecordStore(stateDirectory: configuration.stateDirectory)
+        let record = RunRecord(command: command, startedAt: started, finishedAt: clock.now(), exitCode: exitCode,
+                               keylessOnly: context.keylessOnly, outcomes: outcomes, previous: store.load())
+        do {
+            try store.save(record)
+        } catch {
+            logger.error("run record not saved: \(error)", metadata: ["error_class": "storage_error", "path": "\(store.path)"])
+            return Result(exitCode: ExitStatus.storage, record: record)
+        }
+        let written = outcomes.filter { $0.result == .written }.count
+        let failed = outcomes.filter { !$0.gotSample }.count
+        logger.info("collection run finished: \(written) written, \(outcomes.count - written - failed) already collected, \(failed) failed",
+                    metadata: ["exit_code": "\(exitCode)", "pairs": "\(outcomes.count)"])
+        return Result(exitCode: exitCode, record: record)
+    }
+
+    /// Storage failures outrank source failures: they need a person, not patience.
+    static func exitCode(for outcomes: [PairOutcome]) -> Int32 {
+        if outcomes.contains(where: { $0.errorClass == .storageError }) { return ExitStatus.storage }
+        if outcomes.contains(where: { !$0.gotSample }) { return ExitStatus.noSample }
+        return ExitStatus.success
+    }
+}

@@ -1,0 +1,64 @@
+/// Everything btcrate reads from its configuration, after defaults, the config
+/// file and the environment have been applied, in that order (see `ConfigLoader`).
+public struct Configuration: Sendable, Equatable {
+    public var stateDirectory = "/var/lib/btcrate"
+    /// rrdcached's address; nil writes the RRD files directly.
+    public var rrdcachedAddress: String?
+    public var pairs: [CurrencyPair] = [try! CurrencyPair(parsing: "BTC-USD")]
+    /// The order in which sources are asked for a live quote.
+    public var sources: [SourceID] = [.alphavantage, .coinbase, .kraken, .bitstamp]
+    /// How many pairs are collected at the same time.
+    public var concurrency = 8
+    public var gapRepair = true
+    /// The longest gap a collection run repairs, in days (older slots stay unknown).
+    public var gapRepairMaxDays = 7
+    public var connectTimeout = 5.0
+    public var totalTimeout = 15.0
+    public var maxBodyBytes = 1 << 20
+    public var alphaVantageURL = "https://www.alphavantage.co"
+    public var alphaVantageKeyFile: String?
+    public var coinbaseURL = "https://api.exchange.coinbase.com"
+    public var krakenURL = "https://api.kraken.com"
+    public var bitstampURL = "https://www.bitstamp.net"
+    public var validation = ValidationPolicy()
+    /// Overrides from `[validation.PAIR]` sections, applied on top of `validation`.
+    public var pairValidation: [CurrencyPair: PartialPolicy] = [:]
+    public var logLevel = "info"
+
+    public init() {}
+
+    public func policy(for pair: CurrencyPair) -> ValidationPolicy {
+        pairValidation[pair]?.applied(to: validation) ?? validation
+    }
+
+    /// The RRD file of a pair.
+    public func rrdPath(for pair: CurrencyPair) -> String {
+        stateDirectory.trimmingTrailingSlashes + "/" + pair.fileName
+    }
+}
+
+/// The keys a `[validation.PAIR]` section may set.
+public struct PartialPolicy: Sendable, Equatable {
+    public var minRate: Double?
+    public var maxRate: Double?
+    public var maxJump: Double?
+    public var maxAge: Double?
+
+    public init() {}
+
+    public func applied(to base: ValidationPolicy) -> ValidationPolicy {
+        var result = base
+        if let minRate { result.minRate = minRate }
+        if let maxRate { result.maxRate = maxRate }
+        if let maxJump { result.maxJump = maxJump }
+        if let maxAge { result.maxAge = maxAge }
+        return result
+    }
+}
+
+/// A configuration problem, named so that the operator can fix it in one go.
+public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Small helpers for reading the sources' JSON, where numbers arrive as strings.
+enum JSONDocument {
+    static func object(_ body: [UInt8], source: SourceID) throws(FetchFailure) -> [String: Any] {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(body))
+        } catch {
+            throw FetchFailure(.malformedBody, source: source, detail: "not JSON (\(body.count) bytes)")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw FetchFailure(.malformedBody, source: source, detail: "JSON is not an object")
+        }
+        return object
+    }
+
+    /// A decimal that the source sent as a string (or, leniently, as a number).
+    static func number(_ value: Any?) -> Double? {
+        switch value {
+        case let text as String: Double(text.trimmingCharacters(in: .whitespaces))
+        case let number as NSNumber where !(number is Bool): number.doubleValue
+        default: nil
+        }
+    }
+
+    static func malformed(_ source: SourceID, _ what: String) -> FetchFailure {
+        FetchFailure(.malformedBody, source: source, detail: what)
+    }
+}

@@ -1,0 +1,55 @@
+import CRRD
+import Synchronization
+
+/// Writes and flushes through an rrdcached daemon (`rrdc_*`).
+///
+/// librrd keeps one daemon connection per process in global state, so every call
+/// goes through one lock. `rrd_update_r` and `rrd_fetch_r` ignore the daemon: use
+/// this client for writes, and `flush` before reading a file the daemon may hold.
+public final class RRDCachedClient: Sendable {
+    /// `unix:/path/to.sock`, `/path/to.sock` or `host:port`, as rrdcached's `-l`.
+    public let address: String
+    private static let connectionLock = Mutex(())
+
+    public init(address: String) {
+        self.address = address
+    }
+
+    /// Queues rows (`TIME:v1:v2:...`) for a file. Paths must be absolute: the
+    /// daemon resolves relative ones against its own base directory.
+    public func update(file: RRDFile, rows: [String]) throws {
+        guard !rows.isEmpty else { return }
+        try call("rrdc_update", file) {
+            let argv = CStringArray(rows)
+            return argv.withConst { pointer in
+                pointer.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: rows.count + 1) {
+                    rrdc_update(file.path, argv.count, $0)
+                }
+            }
+        }
+    }
+
+    /// Returns once the daemon has written everything it holds for the file.
+    public func flush(file: RRDFile) throws {
+        try call("rrdc_flush", file) { rrdc_flush(file.path) }
+    }
+
+    /// Makes the daemon drop what it knows of a file, needed after a file is
+    /// re-created under a running daemon.
+    public func forget(file: RRDFile) throws {
+        try call("rrdc_forget", file) {
+            let status = rrdc_forget(file.path)
+            // The daemon answers "No such file" when it holds nothing for it: fine.
+            return status == -2 ? 0 : status
+        }
+    }
+
+    private func call(_ name: String, _ file: RRDFile, _ body: () -> Int32) throws {
+        try Self.connectionLock.withLock { _ in
+            _ = try withRRDErrorContext(call: "rrdc_connect", path: address, {
+                rrdc_connect(address)
+            }, failed: { $0 != 0 })
+            _ = try withRRDErrorContext(call: name, path: file.path, body, failed: { $0 != 0 })
+        }
+    }
+}
