@@ -50,15 +50,19 @@ let package = Package(
         // MARK: test and benchmark support: a loopback fake of the price APIs
         .target(name: "FakePriceServer"),
         .executableTarget(name: "btcrate-fake-sources", dependencies: ["FakePriceServer"]),
+        // Test doubles for the domain's protocols (HTTP, store, logging).
+        .target(name: "BTCRateTestSupport", dependencies: [
+            "BTCRateCore", .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/Support"),
 
         // MARK: tests
-        .testTarget(name: "BTCRateCoreTests", dependencies: ["BTCRateCore"]),
+        .testTarget(name: "BTCRateCoreTests", dependencies: ["BTCRateCore", "BTCRateTestSupport", "FakePriceServer"]),
         .testTarget(name: "LibraryWrapperTests", dependencies: [
             "LibRRD", "LibCurl", "LibSystemd", "FakePriceServer",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CollectorTests", dependencies: [
-            "BTCRateCLI", "BTCRateCore", "LibRRD", "FakePriceServer", "btcrate",
+            "BTCRateCLI", "BTCRateCore", "LibRRD", "FakePriceServer", "BTCRateTestSupport", "btcrate",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ]

@@ -17,6 +17,11 @@ public struct APIKeyLoader: Sendable {
         public let key: String
         /// Where it came from, for the journal (never the key itself).
         public let origin: String
+
+        public init(key: String, origin: String) {
+            self.key = key
+            self.origin = origin
+        }
     }
 
     public func load(keyFile: String?, environment: [String: String]) throws(ConfigError) -> Found? {

@@ -1,0 +1,125 @@
+@testable import BTCRateCore
+import Foundation
+import Testing
+
+@Suite struct ConfigurationTests {
+    let loader = ConfigLoader()
+
+    func temporaryFile(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "btcrate-config-\(UUID().uuidString).conf"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func error(_ body: () throws(ConfigError) -> Configuration) -> String? {
+        do { _ = try body(); return nil } catch { return error.message }
+    }
+
+    @Test func withNoFileTheDocumentedDefaultsApply() throws {
+        let config = try loader.load(path: nil, environment: ["BTCRATE_CONFIG_UNUSED": "x"])
+        #expect(config == Configuration())
+        #expect(config.stateDirectory == "/var/lib/btcrate")
+        #expect(config.pairs.map(\.description) == ["BTC-USD"])
+        #expect(config.sources == [.alphavantage, .coinbase, .kraken, .bitstamp])
+    }
+
+    @Test func aNamedFileThatDoesNotExistIsAnError() {
+        let message = error { () throws(ConfigError) in try loader.load(path: "/nonexistent/btcrate.conf", environment: [:]) }
+        #expect(message == "config file /nonexistent/btcrate.conf does not exist")
+    }
+
+    @Test func theFileThenTheEnvironment() throws {
+        let path = try temporaryFile("""
+            # comment
+            [storage]
+            state_directory = /srv/btcrate
+            [collector]
+            pairs = btc-usd, ETH-EUR
+            sources = kraken, bitstamp
+            [http]
+            total_timeout = 1m
+            [validation]
+            max_jump = 0.2
+            [validation.ETH-EUR]
+            min_rate = 10
+            max_rate = 100000
+            """)
+        let config = try loader.load(path: path, environment: [
+            "BTCRATE_STATE_DIRECTORY": "/tmp/override",
+            "BTCRATE_COINBASE_URL": "http://127.0.0.1:9/",
+            "BTCRATE_RRDCACHED_ADDRESS": "unix:/run/rrdcached.sock",
+        ])
+        #expect(config.stateDirectory == "/tmp/override")
+        #expect(config.pairs.map(\.description) == ["BTC-USD", "ETH-EUR"])
+        #expect(config.sources == [.kraken, .bitstamp])
+        #expect(config.totalTimeout == 60)
+        #expect(config.validation.maxJump == 0.2)
+        #expect(config.coinbaseURL == "http://127.0.0.1:9/")
+        #expect(config.rrdcachedAddress == "unix:/run/rrdcached.sock")
+        let eth = try CurrencyPair(parsing: "ETH-EUR")
+        #expect(config.policy(for: eth).minRate == 10)
+        #expect(config.policy(for: eth).maxJump == 0.2)
+        #expect(config.rrdPath(for: eth) == "/tmp/override/ETH-EUR.rrd")
+    }
+
+    @Test(arguments: [
+        ("[collector]\nconcurrency = 0", "collector.concurrency"),
+        ("[collector]\nconcurency = 4", "unknown key 'concurency'"),
+        ("[colector]\npairs = BTC-USD", "unknown section [colector]"),
+        ("[collector]\npairs = ../../etc/passwd", "invalid pair"),
+        ("[collector]\npairs = BTC-USD, BTC-USD", "lists a pair twice"),
+        ("[collector]\nsources = coinbase, binance", "unknown source 'binance'"),
+        ("[http]\ntotal_timeout = soon", "http.total_timeout"),
+        ("[alphavantage]\nurl = file:///etc/passwd", "alphavantage.url"),
+        ("[storage]\nstate_directory = relative/path", "must be an absolute path"),
+        ("[validation]\nmin_rate = 5000\nmax_rate = 10", "min_rate 5000.0 must be below max_rate 10.0"),
+        ("[validation.BTC-USD]\nspread = 3", "validation.BTC-USD.spread"),
+        ("pairs = BTC-USD", "must be inside a [section]"),
+        ("[collector]\njust words", "expected key = value"),
+    ])
+    func badConfigurationNamesTheKeyAndTheProblem(text: String, expected: String) throws {
+        let path = try temporaryFile(text)
+        let message = error { () throws(ConfigError) in try loader.load(path: path, environment: [:]) }
+        #expect(message?.contains(expected) == true, "\(message ?? "no error")")
+    }
+
+    @Test func badEnvironmentNamesTheVariable() {
+        let message = error { () throws(ConfigError) in try loader.load(path: nil, environment: ["BTCRATE_MAX_JUMP": "lots"]) }
+        #expect(message?.hasPrefix("BTCRATE_MAX_JUMP (validation.max_jump):") == true)
+    }
+
+    /// The shipped example must document every key with its real default, and
+    /// uncommenting all of it must change nothing.
+    @Test func theShippedExampleDocumentsEverySettingWithItsDefault() throws {
+        let example = try String(contentsOfFile: Self.repositoryFile("packaging/btcrate.conf"), encoding: .utf8)
+        for setting in Setting.all {
+            let line = "#\(setting.key) = \(setting.defaultText)".trimmingCharacters(in: .whitespaces)
+            #expect(example.contains(line), "example lacks '\(line)'")
+            #expect(example.contains(setting.environment), "example lacks \(setting.environment)")
+        }
+        let uncommented = example.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            line.hasPrefix("#") && !line.hasPrefix("# ") && !line.hasPrefix("#[") && line.contains("=") ? String(line.dropFirst()) : String(line)
+        }.joined(separator: "\n")
+        let config = try loader.load(path: try temporaryFile(uncommented), environment: [:])
+        #expect(config == Configuration())
+    }
+
+    @Test func theReadmeDocumentsEverySetting() throws {
+        let readme = try String(contentsOfFile: Self.repositoryFile("README.md"), encoding: .utf8)
+        for setting in Setting.all {
+            #expect(readme.contains("`\(setting.name)`"), "README lacks \(setting.name)")
+            #expect(readme.contains("`\(setting.environment)`"), "README lacks \(setting.environment)")
+        }
+    }
+
+    static func repositoryFile(_ relative: String) -> String {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                return url.appendingPathComponent(relative).path
+            }
+        }
+        return relative
+    }
+}

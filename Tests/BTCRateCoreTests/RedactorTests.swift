@@ -1,0 +1,20 @@
+import BTCRateCore
+import Testing
+
+@Suite struct RedactorTests {
+    @Test func masksTheKnownKeyAnywhere() {
+        let redactor = Redactor(secrets: ["ABCD1234"])
+        #expect(redactor.redact("x ABCD1234 y ABCD1234") == "x [REDACTED] y [REDACTED]")
+    }
+
+    @Test func masksKeysEchoedInMessagesAndURLs() {
+        let redactor = Redactor()
+        #expect(redactor.redact("We have detected your API key as ZZZ999 and our") == "We have detected your API key as [REDACTED] and our")
+        #expect(redactor.redact("GET /query?function=X&apikey=QQQ111&x=1") == "GET /query?function=X&apikey=[REDACTED]&x=1")
+    }
+
+    @Test func leavesOrdinaryTextAlone() {
+        #expect(Redactor(secrets: ["abc"]).redact("abc def") == "abc def")
+        #expect(Redactor().redact("rate limit is 25 requests per day") == "rate limit is 25 requests per day")
+    }
+}
