@@ -45,8 +45,8 @@ public enum RRDGraph {
             _ = try withRRDErrorContext(call: "rrd_xport", path: nil, {
                 argv.withMutable { rrd_xport(argv.count, $0, &columns, &start, &end, &step, &count, &names, &data) }
             }, failed: { $0 != 0 })
-            // xport labels rows by their start; shift so that time(ofRow:) matches fetch.
-            return RRDSeries.take(start: Int(start) - Int(step), end: Int(end), step: Int(step),
+            // Same convention as rrd_fetch_r: row i ends at start + (i + 1) * step.
+            return RRDSeries.take(start: Int(start), end: Int(end), step: Int(step),
                                   dsCount: Int(count), names: names, data: data)
         }
     }
