@@ -29,6 +29,8 @@ public final class FakePriceServer: @unchecked Sendable {
     /// Starts listening on 127.0.0.1 (port 0 picks a free one).
     public init(port requested: UInt16 = 0, clock: @escaping @Sendable () -> Date = { Date() }) throws {
         self.clock = clock
+        // A client that hangs up mid-answer must not kill the process hosting the fake.
+        signal(SIGPIPE, SIG_IGN)
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketFD >= 0 else { throw FakeServerError.socket("socket", errno) }
         var yes: Int32 = 1

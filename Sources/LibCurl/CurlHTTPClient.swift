@@ -1,5 +1,8 @@
 import CCurl
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An HTTP client over libcurl's easy interface: one handle per request, TLS
 /// verification on, proxy variables (`https_proxy`, `no_proxy`, ...) honoured as
@@ -107,7 +110,11 @@ public struct CurlHTTPClient: Sendable {
 /// `curl_global_init` is not thread-safe and must run once, before any handle.
 enum CurlGlobal {
     private static let initialized: Bool = {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+        // With CURLOPT_NOSIGNAL set (required with threads), libcurl no longer
+        // shields us from SIGPIPE when a server closes the connection under a
+        // write; its documentation asks the application to ignore the signal.
+        signal(SIGPIPE, SIG_IGN)
+        return curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
     }()
 
     static func initializeOnce() {

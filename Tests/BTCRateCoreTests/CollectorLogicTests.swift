@@ -109,8 +109,9 @@ import Testing
         let outcome = await collector([StubPriceSource(.coinbase, rate: 41000, observedAt: now)], history: history).collect(pair)
         #expect(outcome.result == .written)
         #expect(outcome.repairedSlots == 4)
-        #expect(store.rows(of: pair).map(\.time) == [slot - 3600, slot - 3000, slot - 2400, slot - 1200, slot - 600, slot])
-        #expect(store.rows(of: pair).map(\.rate) == [40000, 40995, 40996, 40998, 40999, 41000])
+        // The hole gets an explicit unknown row, so the slot after it keeps its value.
+        #expect(store.rows(of: pair).map(\.time) == [slot - 3600, slot - 3000, slot - 2400, slot - 1800, slot - 1200, slot - 600, slot])
+        #expect(store.rows(of: pair).map(\.rate) == [40000, 40995, 40996, nil, 40998, 40999, 41000])
         #expect(log.lines.contains { $0.message.contains("repaired gap of 5 slots: 4 filled from history, 1 left unknown") })
     }
 

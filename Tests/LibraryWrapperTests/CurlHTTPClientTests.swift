@@ -50,7 +50,8 @@ import Testing
 
     @Test func aTruncatedBody() async {
         server.set(.coinbase, .truncated)
-        guard case .transferFailed? = await failure() else { Issue.record("expected transferFailed"); return }
+        let error = await failure()
+        guard case .transferFailed? = error else { Issue.record("expected transferFailed, got \(String(describing: error))"); return }
     }
 
     @Test func aConnectionClosedMidBody() async {

@@ -97,9 +97,11 @@ struct BackfillCommand: AsyncParsableCommand {
         let firstWanted = current.start - days * 86_400
         var from = firstWanted
         let to = current.previous.start
+        var previous = Slot(containing: firstWanted).previous
         do {
             if let last = try store.lastSample(of: pair) {
                 from = max(firstWanted, last.slot.start + Slot.seconds)
+                previous = last.slot
             } else {
                 try store.create(pair, firstSlot: Slot(containing: firstWanted))
                 logger.notice("created RRD file for backfill", metadata: ["pair": "\(pair)"])
@@ -117,7 +119,7 @@ struct BackfillCommand: AsyncParsableCommand {
                                    validator: QuoteValidator(policy: context.configuration.policy(for: pair)), logger: logger)
         let label = "\(pair)"
         do {
-            let result = try await repairer.fill(pair, slots: from...to) { step in
+            let result = try await repairer.fill(pair, after: previous, slots: from...to) { step in
                 progress.show("\(label): page \(step.pagesDone)/\(step.pagesTotal), \(step.slotsFilled) of \(slots) slots filled")
             }
             logger.info("backfill of \(pair) filled \(result.filled) of \(slots) slots", metadata: [

@@ -89,17 +89,19 @@ public struct Collector: Sendable {
             let window = configuration.gapRepairMaxDays * 86_400
             if let first = missed.first(where: { $0.start >= slot.start - window }), let lastMissed = missed.last {
                 let repairer = GapRepairer(history: history, store: store, validator: validator, logger: logger)
+                let report: GapRepairer.Report
                 do {
-                    outcome.repairedSlots = try await repairer.fill(pair, slots: first.start...lastMissed.start).filled
+                    report = try await repairer.fill(pair, after: previous.slot, slots: first.start...lastMissed.start)
                 } catch {
                     return failed(outcome, FetchFailure(.storageError, source: nil, detail: error.message))
                 }
+                outcome.repairedSlots = report.filled
                 logger.info("repaired gap of \(missed.count) slots: \(outcome.repairedSlots) filled from history, \(missed.count - outcome.repairedSlots) left unknown", metadata: [
                     "pair": "\(pair)", "source": "\(history.id)", "missed_slots": "\(missed.count)",
                     "filled_slots": "\(outcome.repairedSlots)",
                 ])
-                if outcome.repairedSlots > 0 {
-                    last = (try? await offload { () throws(StorageFailure) in try store.lastSample(of: pair) }) ?? last
+                if let written = report.lastWritten {
+                    last = StoredSample(slot: written, rate: report.lastRate)
                 }
             }
         }
@@ -134,9 +136,10 @@ public struct Collector: Sendable {
                 outcome.confirmedBy = confirmer
             }
             // 5. Write.
-            let row = RRDLayout.row(slot: slot, rate: quote.rate, bid: quote.bid, ask: quote.ask)
+            let rows = RRDLayout.rows([(slot: slot, rate: quote.rate, bid: quote.bid, ask: quote.ask)],
+                                      after: last?.slot ?? slot.previous)
             do {
-                try await offload { () throws(StorageFailure) in try store.append([row], to: pair) }
+                try await offload { () throws(StorageFailure) in try store.append(rows, to: pair) }
             } catch where error.isNotNewer {
                 outcome.result = .alreadyCollected
                 outcome.error = "another writer stored this slot first"

@@ -15,6 +15,10 @@ public struct GapRepairer: Sendable {
     /// What a repair achieved.
     public struct Report: Sendable {
         public var filled = 0
+        /// The newest slot a row (value or unknown) was written for, if any.
+        public var lastWritten: Slot?
+        /// The rate written for `lastWritten`.
+        public var lastRate: Double?
         /// Set when the history source failed and the repair stopped early.
         public var stoppedBy: FetchFailure?
     }
@@ -31,11 +35,12 @@ public struct GapRepairer: Sendable {
         self.logger = logger
     }
 
-    /// Writes every slot in `slots` (ascending, contiguous) that history covers.
+    /// Writes every slot in `slots` that history covers. `previous` is the file's
+    /// last update (at or before the slot before `slots`).
     /// A history failure stops the repair but keeps what was already written;
     /// the report says so, and the caller goes on with the live sample.
     public func fill(
-        _ pair: CurrencyPair, slots: ClosedRange<Int>,
+        _ pair: CurrencyPair, after previous: Slot, slots: ClosedRange<Int>,
         progress: (@Sendable (Progress) -> Void)? = nil
     ) async throws(StorageFailure) -> Report {
         let perPage = history.maxCandlesPerCall * Slot.seconds
@@ -54,17 +59,23 @@ public struct GapRepairer: Sendable {
                 report.stoppedBy = error
                 return report
             }
-            let rows = candles
-                .filter { $0.start % Slot.seconds == 0 && validator.isPlausible($0) }
-                .map { RRDLayout.row(slot: Slot(containing: $0.start), rate: $0.open, bid: nil, ask: nil) }
-            if candles.count != rows.count {
+            // A candle's open is the price at its slot's start, which is when the
+            // collector would have sampled it.
+            let usable = candles.filter { $0.start % Slot.seconds == 0 && validator.isPlausible($0) }
+            if candles.count != usable.count {
                 logger.warning("gap repair skipped implausible or misaligned candles", metadata: [
-                    "pair": "\(pair)", "source": "\(history.id)", "skipped": "\(candles.count - rows.count)",
+                    "pair": "\(pair)", "source": "\(history.id)", "skipped": "\(candles.count - usable.count)",
                 ])
             }
+            let samples = usable.map { (slot: Slot(containing: $0.start), rate: Optional($0.open), bid: Double?.none, ask: Double?.none) }
+            let rows = RRDLayout.rows(samples, after: report.lastWritten ?? previous)
             let store = self.store
             try await offload { () throws(StorageFailure) in try store.append(rows, to: pair) }
-            report.filled += rows.count
+            report.filled += samples.count
+            if let last = samples.last {
+                report.lastWritten = last.slot
+                report.lastRate = last.rate
+            }
             progress?(Progress(pagesDone: index + 1, pagesTotal: pageStarts.count, slotsFilled: report.filled))
         }
         return report

@@ -48,8 +48,27 @@ public enum RRDLayout {
     }
 
     /// An update row `TIME:rate:bid:ask` with `U` for unknown.
-    public static func row(slot: Slot, rate: Double, bid: Double?, ask: Double?) -> String {
+    public static func row(slot: Slot, rate: Double?, bid: Double?, ask: Double?) -> String {
         func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "U" }
         return "\(slot.start):\(text(rate)):\(text(bid)):\(text(ask))"
+    }
+
+    /// Update rows for samples (ascending slots) written after `previous`.
+    ///
+    /// With the heartbeat equal to the step, a row more than one step after the
+    /// previous update would be UNKNOWN itself, losing the first value after
+    /// every gap. So each sample that follows a gap is preceded by an all-`U`
+    /// row for the slot just before it: the gap stays unknown, the value is kept.
+    public static func rows(_ samples: [(slot: Slot, rate: Double?, bid: Double?, ask: Double?)], after previous: Slot) -> [String] {
+        var rows: [String] = []
+        var last = previous
+        for sample in samples where sample.slot > last {
+            if sample.slot.previous > last {
+                rows.append(row(slot: sample.slot.previous, rate: nil, bid: nil, ask: nil))
+            }
+            rows.append(row(slot: sample.slot, rate: sample.rate, bid: sample.bid, ask: sample.ask))
+            last = sample.slot
+        }
+        return rows
     }
 }
