@@ -61,14 +61,18 @@ public final class FakePriceServer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Stops accepting. Only the accept thread closes the listening socket, after
+    /// its last accept: closing it here could let the thread call accept() on a
+    /// descriptor number that the kernel has meanwhile given to another socket.
     public func stop() {
         lock.withLock {
             guard !stopped else { return }
             stopped = true
             shutdown(listener, Int32(SHUT_RDWR))
-            close(listener)
         }
     }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
 
     // MARK: control
 
@@ -110,10 +114,14 @@ public final class FakePriceServer: @unchecked Sendable {
     // MARK: serving
 
     private func acceptLoop() {
-        while true {
+        defer { close(listener) }
+        while !isStopped {
+            // Poll with a timeout so that a stop is noticed even if shutdown() did not wake us.
+            var entry = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+            guard poll(&entry, 1, 200) > 0, !isStopped else { continue }
             let client = accept(listener, nil, nil)
             if client < 0 {
-                if errno == EINTR { continue }
+                if errno == EINTR || errno == EAGAIN || errno == ECONNABORTED { continue }
                 return
             }
             var one: Int32 = 1

@@ -1,5 +1,8 @@
 import CRRD
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes and flushes through an rrdcached daemon (`rrdc_*`).
 ///
@@ -13,6 +16,9 @@ public final class RRDCachedClient: Sendable {
 
     public init(address: String) {
         self.address = address
+        // librrd's client writes to the daemon's socket with plain write(2): a
+        // daemon that hangs up would raise SIGPIPE and kill the whole process.
+        signal(SIGPIPE, SIG_IGN)
     }
 
     /// Queues rows (`TIME:v1:v2:...`) for a file. Paths must be absolute: the

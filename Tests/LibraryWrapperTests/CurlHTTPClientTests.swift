@@ -51,7 +51,7 @@ import Testing
     @Test func aTruncatedBody() async {
         server.set(.coinbase, .truncated)
         let error = await failure()
-        guard case .transferFailed? = error else { Issue.record("expected transferFailed, got \(String(describing: error))"); return }
+        guard case .transferFailed? = error else { Issue.record("expected transferFailed, got \(String(describing: error)); server saw \(server.requests()) on \(server.port)"); return }
     }
 
     @Test func aConnectionClosedMidBody() async {
