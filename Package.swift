@@ -58,7 +58,7 @@ let package = Package(
         // MARK: tests
         .testTarget(name: "BTCRateCoreTests", dependencies: ["BTCRateCore", "BTCRateTestSupport", "FakePriceServer"]),
         .testTarget(name: "LibraryWrapperTests", dependencies: [
-            "LibRRD", "LibCurl", "LibSystemd", "FakePriceServer",
+            "LibRRD", "LibCurl", "LibSystemd", "FakePriceServer", "BTCRateTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CollectorTests", dependencies: [

@@ -1,7 +1,9 @@
 @testable import BTCRateCLI
 import BTCRateCore
+import BTCRateTestSupport
 import FakePriceServer
 import Foundation
+import LibRRD
 import Testing
 
 /// One collection run end to end: libcurl against the loopback fake, real RRD files.
@@ -201,6 +203,28 @@ import Testing
         let third = await stack.collect()
         #expect(third.record?.pairs.first?.consecutiveFailures == 0)
         #expect(third.record?.pairs.first?.lastSuccess != nil)
+    }
+
+    @Test(.enabled(if: RRDCachedDaemon.executable != nil, "rrdcached is installed by scripts/install-deps"))
+    func throughRRDCachedTheNextRunStillSeesTheLastSample() async throws {
+        let stack = try TestStack()
+        let daemon = try RRDCachedDaemon(directory: stack.directory.path)
+        stack.configuration.rrdcachedAddress = daemon.address
+        _ = await stack.collect()
+        stack.advance(slots: 1)
+        let second = await stack.collect()
+        // Had the collector read the file without flushing the daemon, it would have
+        // seen no sample and tried to repair a gap.
+        #expect(second.exitCode == 0)
+        #expect(second.record?.pairs.first?.filledSlots == 0)
+        #expect(stack.server.requests(for: .bitstampHistory).isEmpty)
+        stack.advance(slots: 1)
+        _ = await stack.collect()
+        let first = stack.slot - 1200
+        _ = try RRDCachedClient(address: daemon.address).flush(file: stack.rrd)
+        let rates = try stack.storedRates(from: first, to: first + 1200)
+        #expect(rates.count == 3 && rates.allSatisfy { !$0.isNaN })
+        withExtendedLifetime(daemon) {}
     }
 
     @Test func manyPairsInOneRun() async throws {

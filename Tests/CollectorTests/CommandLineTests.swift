@@ -1,0 +1,172 @@
+import BTCRateCore
+import FakePriceServer
+import Foundation
+import Testing
+
+/// The `btcrate` executable as an operator runs it: a separate process, its
+/// exit status, its stdout and stderr.
+@Suite(.serialized) struct CommandLineTests {
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("btcrate").path
+    }
+
+    let directory = TemporaryDirectory()
+    let server = try! FakePriceServer()
+    static let key = "PROCESSKEY4242XYZ"
+
+    /// Environment pointing every source at the fake and the state at a temporary directory.
+    var environment: [String: String] {
+        var values = ["PATH": "/usr/bin:/bin", "BTCRATE_STATE_DIRECTORY": directory.file("state"),
+                      "BTCRATE_CONFIG": directory.file("empty.conf"), "BTCRATE_LOG_TARGET": "stderr"]
+        for name in ["ALPHAVANTAGE", "COINBASE", "KRAKEN", "BITSTAMP"] {
+            values["BTCRATE_\(name)_URL"] = server.baseURL
+        }
+        return values
+    }
+
+    func run(_ arguments: [String], environment extra: [String: String] = [:], withDefaultConfig: Bool = false) throws -> Run {
+        // An empty config file of our own, so that no /etc/btcrate/btcrate.conf on the machine leaks in.
+        FileManager.default.createFile(atPath: directory.file("empty.conf"), contents: Data())
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        var env = environment.merging(extra) { $1 }
+        if withDefaultConfig { env["BTCRATE_CONFIG"] = nil }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func everyCommandExplainsEveryOption() throws {
+        let expected: [String: [String]] = [
+            "": ["collect", "run", "backfill", "config", "Exit codes", "--version"],
+            "collect": ["--config", "--json", "Exit codes"],
+            "run": ["--config", "SIGTERM"],
+            "backfill": ["--config", "--days", "--pair", "--json", "--quiet"],
+            "config": ["--config", "--json"],
+        ]
+        for (command, words) in expected {
+            let result = try run((command.isEmpty ? [] : [command]) + ["--help"])
+            #expect(result.status == 0)
+            for word in words { #expect(result.stdout.contains(word), "\(command) --help lacks \(word)") }
+        }
+        let version = try run(["--version"])
+        #expect(version.status == 0 && version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+    }
+
+    @Test func aWrongOptionIsAUsageError() throws {
+        #expect(try run(["collect", "--no-such-option"]).status == 64)
+        #expect(try run(["backfill", "--days", "0"]).status == 64)
+    }
+
+    @Test func badConfigurationExits78NamingTheKey() throws {
+        let config = directory.file("bad.conf")
+        try "[collector]\nconcurency = 4\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try run(["collect", "--config", config])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("unknown key 'concurency'"))
+        let missing = try run(["collect", "--config", directory.file("nope.conf")])
+        #expect(missing.status == 78)
+        #expect(missing.stderr.contains("does not exist"))
+        let env = try run(["config"], environment: ["BTCRATE_CONCURRENCY": "many"])
+        #expect(env.status == 78 && env.stderr.contains("BTCRATE_CONCURRENCY"))
+    }
+
+    @Test func collectWritesASampleAndPrintsTheRecordAsJSON() throws {
+        let result = try run(["collect", "--json"], environment: ["ALPHAVANTAGE_API_KEY": Self.key])
+        #expect(result.status == 0, "\(result.stderr)")
+        let record = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let pairs = record?["pairs"] as? [[String: Any]]
+        #expect(pairs?.first?["result"] as? String == "written")
+        #expect(pairs?.first?["source"] as? String == "alphavantage")
+        #expect(FileManager.default.fileExists(atPath: directory.file("state/BTC-USD.rrd")))
+        let again = try run(["collect"], environment: ["ALPHAVANTAGE_API_KEY": Self.key])
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("already has a sample; nothing to do"))
+    }
+
+    @Test func theKeyNeverAppearsInAnyOutput() throws {
+        server.set(.alphavantage, .body(AlphaVantageBodies.dailyQuota(key: Self.key)))
+        let keyFile = directory.file("key")
+        try Self.key.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let ways = [["ALPHAVANTAGE_API_KEY": Self.key], ["BTCRATE_ALPHAVANTAGE_KEY_FILE": keyFile],
+                    ["BTCRATE_LOG_LEVEL": "debug", "ALPHAVANTAGE_API_KEY": Self.key]]
+        for (index, way) in ways.enumerated() {
+            // A fresh state directory each time, so each run really asks Alpha Vantage.
+            let extra = way.merging(["BTCRATE_STATE_DIRECTORY": directory.file("state\(index)")]) { $1 }
+            let result = try run(["collect", "--json"], environment: extra)
+            #expect(result.status == 0)
+            #expect(result.stderr.contains("quota_exhausted"))
+            #expect(!result.stderr.contains(Self.key) && !result.stdout.contains(Self.key))
+            let config = try run(["config", "--json"], environment: extra)
+            #expect(!config.stdout.contains(Self.key) && !config.stderr.contains(Self.key))
+        }
+        for index in ways.indices {
+            let record = try String(contentsOfFile: directory.file("state\(index)/last-run.json"), encoding: .utf8)
+            #expect(!record.contains(Self.key))
+            #expect(record.contains("[REDACTED]"))
+        }
+    }
+
+    @Test func whenEverySourceFailsTheExitSays69() throws {
+        for source in FakeSource.allCases { server.set(source, .body("down", status: 503)) }
+        let result = try run(["collect"])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("no sample for BTC-USD"))
+    }
+
+    @Test func anUnusableStateDirectoryExits73() throws {
+        let blocker = directory.file("not-a-directory")
+        try "x".write(toFile: blocker, atomically: true, encoding: .utf8)
+        let result = try run(["collect"], environment: ["BTCRATE_STATE_DIRECTORY": blocker + "/state"])
+        #expect(result.status == 73)
+        #expect(result.stderr.contains("cannot be created"))
+    }
+
+    @Test func backfillSeedsANewFileAndReportsJSON() throws {
+        let result = try run(["backfill", "--days", "2", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+        #expect(report?.first?["pair"] as? String == "BTC-USD")
+        #expect(report?.first?["slots"] as? Int == 288)
+        #expect(report?.first?["filled"] as? Int == 288)
+        #expect(!result.stderr.contains("page "), "no progress line without a terminal")
+        let collect = try run(["collect", "--json"])
+        #expect(collect.status == 0)
+        #expect(collect.stdout.contains("\"filled_slots\" : 0"))
+    }
+
+    @Test func runCollectsAtOnceAndStopsOnSIGTERM() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["run"]
+        FileManager.default.createFile(atPath: directory.file("empty.conf"), contents: Data())
+        process.environment = environment
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let record = directory.file("state/last-run.json")
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: record) { usleep(50_000) }
+        #expect(FileManager.default.fileExists(atPath: record))
+        process.terminate()
+        process.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("btcrate run stopped"))
+    }
+}
