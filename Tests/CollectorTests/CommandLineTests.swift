@@ -1,5 +1,6 @@
 import BTCRateCore
 import FakePriceServer
+import BTCRateTestSupport
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import BTCRateTestSupport
 import Foundation
 import LibSystemd
 import Logging
