@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // MARK: C libraries
@@ -38,9 +40,18 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // MARK: services
+        // The graph service: HTTP endpoints, the render thread, the cache, the page.
+        .target(name: "BTCRateGraph", dependencies: [
+            "BTCRateCore", "LibRRD", "LibSystemd",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // MARK: application
         .target(name: "BTCRateCLI", dependencies: [
-            "BTCRateCore", "LibRRD", "LibCurl", "LibSystemd",
+            "BTCRateCore", "BTCRateGraph", "LibRRD", "LibCurl", "LibSystemd",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -59,6 +70,12 @@ let package = Package(
         .testTarget(name: "BTCRateCoreTests", dependencies: ["BTCRateCore", "BTCRateTestSupport", "FakePriceServer"]),
         .testTarget(name: "LibraryWrapperTests", dependencies: [
             "LibRRD", "LibCurl", "LibSystemd", "FakePriceServer", "BTCRateTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "GraphServiceTests", dependencies: [
+            "BTCRateGraph", "BTCRateCore", "LibRRD", "BTCRateTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CollectorTests", dependencies: [

@@ -65,6 +65,9 @@ struct EffectiveSettings {
             "validation.max_jump": "\(c.validation.maxJump)",
             "validation.confirm_tolerance": "\(c.validation.confirmTolerance)",
             "log.level": c.logLevel,
+            "graph.listen": "\(c.listen)",
+            "graph.stale_after": seconds(c.staleAfter),
+            "graph.cache_entries": "\(c.graphCacheEntries)",
         ]
         var list = Setting.all.map { ($0.name, values[$0.name] ?? "?") }
         for (pair, partial) in c.pairValidation.sorted(by: { $0.key < $1.key }) {

@@ -8,11 +8,12 @@ import ServiceLifecycle
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the stack in the foreground: collect now and then on every 10-minute boundary.",
+        abstract: "Run the stack in the foreground: the collector every 10 minutes and the graph service.",
         discussion: """
             For machines and containers without systemd. Collects once at start and then at :00, :10, :20, \
-            ... (wall clock, UTC). Stops cleanly on SIGTERM or SIGINT, finishing a run in progress. Logs go \
-            to stderr unless systemd connected the journal.
+            ... (wall clock, UTC), and serves the graph page on graph.listen (default 127.0.0.1:8610). \
+            Stops cleanly on SIGTERM or SIGINT, finishing a collection in progress. Logs go to stderr unless \
+            systemd connected the journal.
             """
     )
 
@@ -22,8 +23,10 @@ struct RunCommand: AsyncParsableCommand {
         let context = try AppContext.load(configPath: common.config, component: "collector")
         try context.prepareStateDirectory()
         let schedule = CollectionScheduleService(context: context, clock: SystemClock())
+        let graph = GraphServices(context: AppContext(configuration: context.configuration, apiKey: nil,
+                                                      logger: LoggingSetup.logger("graph", level: context.configuration.logLevel)))
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: schedule)],
+            services: [.init(service: schedule), .init(service: graph.application)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: context.logger))
         try await group.run()

@@ -35,8 +35,13 @@ public struct ConfigLoader: Sendable {
             if mustExist { throw ConfigError("config file \(path) does not exist") }
             return nil
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // FileHandle rather than FileManager.contents: it also reads /dev/null and pipes.
+        guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ConfigError("config file \(path) cannot be read (check its permissions)")
+        }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd() ?? Data() else {
+            throw ConfigError("config file \(path) cannot be read")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError("config file \(path) is not UTF-8 text")

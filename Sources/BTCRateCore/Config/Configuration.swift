@@ -24,6 +24,12 @@ public struct Configuration: Sendable, Equatable {
     /// Overrides from `[validation.PAIR]` sections, applied on top of `validation`.
     public var pairValidation: [CurrencyPair: PartialPolicy] = [:]
     public var logLevel = "info"
+    /// Where the graph service listens. Loopback by default: put a reverse proxy in front to publish it.
+    public var listen = ListenAddress(host: "127.0.0.1", port: 8610)
+    /// The newest sample may be this old before /healthz answers 503.
+    public var staleAfter = 1800.0
+    /// Rendered graphs kept in memory.
+    public var graphCacheEntries = 256
 
     public init() {}
 
@@ -35,6 +41,33 @@ public struct Configuration: Sendable, Equatable {
     public func rrdPath(for pair: CurrencyPair) -> String {
         stateDirectory.trimmingTrailingSlashes + "/" + pair.fileName
     }
+}
+
+/// `host:port` of a listening socket; IPv6 hosts are written in brackets, `[::1]:8610`.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public init(parsing text: String) throws(ConfigError) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (1...65_535).contains(port) else {
+            throw ConfigError("'\(text)' is not host:port (port 1-65535), e.g. 127.0.0.1:8610 or [::1]:8610")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, host.count <= 253,
+              host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:".contains($0)) }) else {
+            throw ConfigError("'\(text)' has an invalid host")
+        }
+        self.init(host: host, port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// The keys a `[validation.PAIR]` section may set.

@@ -115,6 +115,18 @@ extension Setting {
                 defaultText: "0.02", help: "How close (fraction) a confirming source must be.") { config, value throws(ConfigError) in
             config.validation.confirmTolerance = try Parse.fraction(value)
         },
+        Setting(section: "graph", key: "listen", environment: "BTCRATE_LISTEN",
+                defaultText: "127.0.0.1:8610", help: "Address of the graph service, host:port.") { config, value throws(ConfigError) in
+            config.listen = try ListenAddress(parsing: value)
+        },
+        Setting(section: "graph", key: "stale_after", environment: "BTCRATE_STALE_AFTER",
+                defaultText: "30m", help: "Newest sample age at which /healthz reports unhealthy.") { config, value throws(ConfigError) in
+            config.staleAfter = try Parse.duration(value, in: 60...604_800)
+        },
+        Setting(section: "graph", key: "cache_entries", environment: "BTCRATE_GRAPH_CACHE_ENTRIES",
+                defaultText: "256", help: "Rendered graphs kept in memory.") { config, value throws(ConfigError) in
+            config.graphCacheEntries = try Parse.integer(value, in: 1...100_000)
+        },
         Setting(section: "log", key: "level", environment: "BTCRATE_LOG_LEVEL",
                 defaultText: "info", help: "Least severe level logged: debug, info, notice, warning, error.") { config, value throws(ConfigError) in
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {

@@ -22,6 +22,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
         public var consecutiveFailures: Int
         /// The last run that got a sample (ISO 8601), if any run ever did.
         public var lastSuccess: String?
+        /// The source of the newest sample written, kept across runs that wrote none.
+        public var lastSource: SourceID?
     }
 
     public var version = 1
@@ -51,7 +53,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
                 errorClass: outcome.errorClass, error: outcome.error, attempts: outcome.attempts,
                 filledSlots: outcome.repairedSlots,
                 consecutiveFailures: outcome.gotSample ? 0 : (earlier?.consecutiveFailures ?? 0) + 1,
-                lastSuccess: outcome.gotSample ? time : earlier?.lastSuccess)
+                lastSuccess: outcome.gotSample ? time : earlier?.lastSuccess,
+                lastSource: outcome.source ?? earlier?.lastSource)
         }
     }
 }

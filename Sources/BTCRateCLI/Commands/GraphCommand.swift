@@ -1,0 +1,47 @@
+import ArgumentParser
+import BTCRateCore
+import BTCRateGraph
+import LibSystemd
+import ServiceLifecycle
+
+/// `btcrate graph`: the HTTP service with the interactive page and PNG graphs.
+struct GraphCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Serve the interactive graph page, PNG graphs and JSON/CSV data over HTTP.",
+        discussion: """
+            Listens on graph.listen (BTCRATE_LISTEN; default 127.0.0.1:8610, loopback only) and serves /, \
+            /graph.png, /graph.json, /data.json, /data.csv, /healthz and /metrics (see the README). Reads \
+            the RRD files in the state directory; never writes them. Renders on one dedicated thread, with \
+            a cache. Tells systemd READY=1 once listening; stops cleanly on SIGTERM or SIGINT.
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let context = try AppContext.load(configPath: common.config, component: "graph")
+        let services = GraphServices(context: context)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: services.application)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: context.logger))
+        try await group.run()
+        context.logger.info("graph service stopped")
+    }
+}
+
+/// The graph service as `graph` and `run` host it.
+struct GraphServices {
+    let application: any Service
+
+    init(context: AppContext) {
+        let logger = context.logger
+        let listen = context.configuration.listen
+        let service = GraphService(configuration: context.configuration, logger: logger)
+        application = service.buildApplication {
+            logger.notice("graph service listening on http://\(listen)/", metadata: ["listen": "\(listen)"])
+            ServiceNotifier.notify("READY=1\nSTATUS=serving graphs on http://\(listen)/")
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import BTCRateCore
+import Foundation
+import LibRRD
+
+/// Read access to the pairs' RRD files for the graph service: all librrd work
+/// for graphs and exports runs on the `RenderThread`, and with rrdcached the
+/// daemon is flushed before a file is read.
+public final class GraphStore: Sendable {
+    let configuration: Configuration
+    let renderThread: RenderThread
+    let cache: RRDCachedClient?
+
+    public init(configuration: Configuration, renderThread: RenderThread) {
+        self.configuration = configuration
+        self.renderThread = renderThread
+        cache = configuration.rrdcachedAddress.map(RRDCachedClient.init(address:))
+    }
+
+    func file(_ pair: CurrencyPair) -> RRDFile { RRDFile(path: configuration.rrdPath(for: pair)) }
+
+    /// A cheap fingerprint of the file's content: its modification time in
+    /// nanoseconds (after a flush, with rrdcached). Nil if the file is missing.
+    func version(of pair: CurrencyPair) async throws -> Int? {
+        let file = file(pair)
+        if let cache {
+            try await offloaded { try cache.flush(file: file) }
+        }
+        var info = stat()
+        guard stat(file.path, &info) == 0 else { return nil }
+        return Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+    }
+
+    func render(_ pair: CurrencyPair, range: ClosedRange<Int>, width: Int, height: Int,
+                style: GraphQuery.Style) async throws -> RenderedGraph {
+        let arguments = GraphArguments.graph(path: file(pair).path, pair: pair, range: range,
+                                             width: width, height: height, style: style)
+        let started = ContinuousClock.now
+        let result = try await renderThread.run { try RRDGraph.render(arguments: arguments) }
+        let elapsed = ContinuousClock.now - started
+        return RenderedGraph(png: result.image, geometry: GraphGeometry(result.fields), renderSeconds: elapsed.seconds)
+    }
+
+    func export(_ pair: CurrencyPair, range: ClosedRange<Int>, points: Int) async throws -> RRDSeries {
+        let arguments = GraphArguments.export(path: file(pair).path, range: range, points: points)
+        return try await renderThread.run { try RRDGraph.export(arguments: arguments) }
+    }
+
+    /// The newest sample, its age, its source (from the run record) and its change over 24 hours.
+    func latest(_ pair: CurrencyPair, now: Int) async throws -> LatestSample? {
+        let file = file(pair)
+        guard file.exists else { return nil }
+        let last = try await offloaded { try file.lastUpdate() }
+        let newest = try await offloaded { () -> (time: Int, value: Double)? in
+            // The last update may be an unknown row that bridges a gap: find the newest known value.
+            let series = try file.fetch(consolidation: "AVERAGE", start: last.time - 6 * 3600, end: last.time, resolution: 600)
+            return series.column("rate").last { !$0.value.isNaN && $0.time <= last.time }.map { ($0.time, $0.value) }
+        }
+        guard let newest else { return nil }
+        let dayBefore = try await offloaded { () -> Double? in
+            let target = newest.time - 86_400
+            let series = try file.fetch(consolidation: "AVERAGE", start: target - 600, end: target, resolution: 600)
+            return series.column("rate").last { !$0.value.isNaN && $0.time <= target }?.value
+        }
+        let record = RunRecordStore(stateDirectory: configuration.stateDirectory).load()
+        let source = record?.pairs.first { $0.pair == pair }?.lastSource
+        return LatestSample(value: newest.value, time: newest.time, ageSeconds: max(0, now - newest.time),
+                            source: source?.rawValue,
+                            change24h: dayBefore.map { (newest.value - $0) / $0 })
+    }
+
+    /// Whether the file can be read, and the time of its newest update.
+    func health(_ pair: CurrencyPair) async -> Result<Int, any Error> {
+        let file = file(pair)
+        do {
+            if let cache { try await offloaded { try cache.flush(file: file) } }
+            return .success(try await offloaded { try file.last() })
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// A rendered PNG and its geometry.
+public struct RenderedGraph: Sendable {
+    public let png: [UInt8]
+    public let geometry: GraphGeometry
+    public let renderSeconds: Double
+}
+
+extension GraphGeometry {
+    init(_ fields: [String: RRDInfoValue]) {
+        func int(_ key: String) -> Int { Int(fields[key]?.doubleValue ?? 0) }
+        func double(_ key: String) -> Double? { fields[key]?.doubleValue.flatMap { $0.isFinite ? $0 : nil } }
+        self.init(graphLeft: int("graph_left"), graphTop: int("graph_top"), graphWidth: int("graph_width"),
+                  graphHeight: int("graph_height"), imageWidth: int("image_width"), imageHeight: int("image_height"),
+                  graphStart: int("graph_start"), graphEnd: int("graph_end"),
+                  valueMin: double("value_min"), valueMax: double("value_max"))
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// Blocking file work on a Dispatch thread rather than the cooperative pool.
+func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}

@@ -1,0 +1,195 @@
+@testable import BTCRateGraph
+import BTCRateCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LibRRD
+import Testing
+
+/// The endpoints through the router (no sockets), on a real RRD file.
+@Suite struct GraphEndpointTests {
+    let fixture = try! GraphFixture()
+    let start = GraphFixture.lastSlot - 86_400
+    let end = GraphFixture.lastSlot
+
+    @Test func pngDecodesWithTheRequestedSize() async throws {
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/graph.png?start=\(start)&end=\(end)&width=640&height=240", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "image/png")
+                let header = try #require(PNGHeader(response.body.bytes))
+                #expect(header.width == 640 && header.height == 240)
+            }
+        }
+    }
+
+    @Test func geometryMatchesTheImageAndMapsPixelsToTime() async throws {
+        try await fixture.application().test(.router) { client in
+            let meta = try await client.execute(uri: "/graph.json?start=\(start)&end=\(end)&width=640&height=240", method: .get) {
+                try $0.body.json()
+            }
+            #expect(meta["image_width"] as? Int == 640 && meta["image_height"] as? Int == 240)
+            #expect(meta["graph_start"] as? Int == start && meta["graph_end"] as? Int == end)
+            let left = try #require(meta["graph_left"] as? Int), width = try #require(meta["graph_width"] as? Int)
+            #expect(left > 0 && width > 0 && left + width <= 640)
+            let geometry = GraphGeometry(graphLeft: left, graphTop: meta["graph_top"] as? Int ?? 0, graphWidth: width,
+                                         graphHeight: meta["graph_height"] as? Int ?? 0, imageWidth: 640, imageHeight: 240,
+                                         graphStart: start, graphEnd: end, valueMin: nil, valueMax: nil)
+            #expect(geometry.time(atPixel: Double(left)) == Double(start))
+            #expect(geometry.time(atPixel: Double(left + width)) == Double(end))
+            #expect(abs(geometry.time(atPixel: Double(left) + Double(width) / 2) - Double(start + end) / 2) < 1)
+            // The image URL in the description renders exactly the described image.
+            let image = try #require(meta["image"] as? String)
+            try await client.execute(uri: image, method: .get) { response in
+                let header = try #require(PNGHeader(response.body.bytes))
+                #expect(header.width == 640 && header.height == 240)
+            }
+            let latest = try #require(meta["latest"] as? [String: Any])
+            #expect(latest["value"] as? Double == GraphFixture.price(GraphFixture.lastSlot))
+            #expect(latest["time"] as? Int == GraphFixture.lastSlot)
+            #expect(latest["age_seconds"] as? Int == 37)
+            #expect(latest["change_24h"] is Double)
+        }
+    }
+
+    @Test func relativeRangesResolveAgainstTheCurrentMinute() async throws {
+        try await fixture.application().test(.router) { client in
+            let meta = try await client.execute(uri: "/graph.json?start=-6h&end=now", method: .get) { try $0.body.json() }
+            let minute = GraphFixture.now / 60 * 60
+            #expect(meta["graph_end"] as? Int == minute && meta["graph_start"] as? Int == minute - 6 * 3600)
+            #expect(meta["live"] as? Bool == true)
+            #expect(meta["style"] as? String == "line")
+            let long = try await client.execute(uri: "/graph.json?start=-30d", method: .get) { try $0.body.json() }
+            #expect(long["style"] as? String == "band")
+        }
+    }
+
+    @Test func repeatedRequestsComeFromTheCacheAndRevalidateWith304() async throws {
+        try await fixture.application().test(.router) { client in
+            let uri = "/graph.png?start=\(start)&end=\(end)"
+            let tag = try await client.execute(uri: uri, method: .get) { try #require($0.headers[.eTag]) }
+            try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: tag]) { response in
+                #expect(response.status == .notModified)
+                #expect(response.body.readableBytes == 0)
+            }
+            let metrics = try await client.execute(uri: "/metrics", method: .get) { $0.body.text }
+            #expect(metrics.contains("btcrate_render_cache_hits_total 1"))
+            #expect(metrics.contains("btcrate_render_cache_misses_total 1"))
+        }
+    }
+
+    @Test func aNewSampleInvalidatesTheCache() async throws {
+        try await fixture.application().test(.router) { client in
+            let uri = "/graph.png?start=-1d"
+            let first = try await client.execute(uri: uri, method: .get) { try #require($0.headers[.eTag]) }
+            try await Task.sleep(for: .milliseconds(10))
+            try RRDFile(path: fixture.configuration.rrdPath(for: fixture.pair)).update(["\(GraphFixture.lastSlot + 600):41000:U:U"])
+            let second = try await client.execute(uri: uri, method: .get) { try #require($0.headers[.eTag]) }
+            #expect(first != second)
+        }
+    }
+
+    @Test func dataEndpointsServeTheSeriesWithGapsAsNulls() async throws {
+        let from = GraphFixture.hole.lowerBound - 1800, to = GraphFixture.hole.upperBound + 1800
+        try await fixture.application().test(.router) { client in
+            let document = try await client.execute(uri: "/data.json?start=\(from)&end=\(to)&points=100", method: .get) {
+                try $0.body.json()
+            }
+            #expect(document["step"] as? Int == 600)
+            let points = try #require(document["points"] as? [[String: Any]])
+            let known = points.filter { !($0["rate"] is NSNull) }
+            let gaps = points.filter { $0["rate"] is NSNull }
+            #expect(gaps.count >= 12)
+            for point in known {
+                let time = try #require(point["time"] as? Int)
+                #expect(point["rate"] as? Double == GraphFixture.price(time))
+            }
+            let csv = try await client.execute(uri: "/data.csv?start=\(from)&end=\(to)", method: .get) { response in
+                #expect(response.headers[.contentType] == "text/csv; charset=utf-8")
+                return response.body.text
+            }
+            let lines = csv.split(separator: "\n")
+            #expect(lines.first == "time_utc,unix_time,rate,min,max")
+            #expect(lines.contains { $0.hasSuffix(",,,") })
+        }
+    }
+
+    @Test func everyAnswerCarriesTheSecurityHeaders() async throws {
+        try await fixture.application().test(.router) { client in
+            for uri in ["/", "/static/app.js", "/graph.png?start=-1d", "/graph.json?width=1", "/nope"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    let csp = response.headers[HTTPField.Name("Content-Security-Policy")!] ?? ""
+                    #expect(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"))
+                    #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+                }
+            }
+        }
+    }
+
+    @Test func thePageNeedsNothingFromElsewhere() async throws {
+        try await fixture.application().test(.router) { client in
+            for uri in ["/", "/static/app.js", "/static/style.css"] {
+                let text = try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .ok)
+                    return response.body.text
+                }
+                #expect(!text.contains("http://") && !text.contains("https://") && !text.contains("//cdn"))
+            }
+            let html = try await client.execute(uri: "/", method: .get) { $0.body.text }
+            #expect(html.contains("<script src=\"/static/app.js\"") && !html.contains("<script>") && !html.contains("style=\""))
+            #expect(html.contains("UTC"))
+            #expect(html.contains("width=device-width"))
+        }
+    }
+
+    @Test func healthIsOKWhenFreshAndExplains503WhenStale() async throws {
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+                let status = try response.body.json()["status"] as? String
+                #expect(status == "ok")
+            }
+            fixture.clock.advance(by: 3600)
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let reasons = try response.body.json()["reasons"] as? [String]
+                #expect(reasons?.first?.contains("newest sample is 3637 s old (limit 1800 s)") == true)
+            }
+        }
+    }
+
+    @Test func healthReportsAnUnreadableFile() async throws {
+        let empty = try GraphFixture(writeData: false)
+        FileManager.default.createFile(atPath: empty.configuration.rrdPath(for: empty.pair), contents: Data("garbage".utf8))
+        try await empty.application().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let reasons = try response.body.json()["reasons"] as? [String]
+                #expect(reasons?.first?.hasPrefix("BTC-USD: RRD file not readable") == true)
+            }
+            try await client.execute(uri: "/graph.png", method: .get) { response in
+                #expect(response.status == .internalServerError || response.status.code / 100 == 4)
+            }
+        }
+    }
+
+    @Test func metricsFollowTheExpositionFormat() async throws {
+        try await fixture.application().test(.router) { client in
+            _ = try await client.execute(uri: "/graph.png?start=-1d", method: .get) { $0.status }
+            _ = try await client.execute(uri: "/graph.png?width=abc", method: .get) { $0.status }
+            let response = try await client.execute(uri: "/metrics", method: .get) { $0 }
+            #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+            let text = response.body.text
+            #expect(text.hasSuffix("\n"))
+            #expect(text.contains("btcrate_http_requests_total{endpoint=\"/graph.png\",status=\"200\"} 1"))
+            #expect(text.contains("btcrate_http_requests_total{endpoint=\"/graph.png\",status=\"400\"} 1"))
+            #expect(text.contains("btcrate_render_seconds_bucket{le=\"+Inf\"} 1"))
+            #expect(text.contains("btcrate_newest_sample_age_seconds{pair=\"BTC-USD\"} 37"))
+            // Each family's HELP and TYPE appear once, before its samples.
+            for family in ["btcrate_http_requests_total", "btcrate_render_seconds", "btcrate_newest_sample_age_seconds"] {
+                #expect(text.components(separatedBy: "# TYPE \(family) ").count == 2)
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+@testable import BTCRateGraph
+import BTCRateCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Malformed and hostile query strings: each gets a 4xx with a short reason,
+/// and the state directory is byte-for-byte unchanged afterwards.
+@Suite struct HostileQueryTests {
+    static let queries: [String] = [
+        "width=abc", "width=-1", "width=0", "width=199", "width=3001", "width=99999999999999999999", "width=1e3",
+        "width=800.5", "width=%20800", "height=99", "height=1501", "height=", "height",
+        "points=9", "points=10001", "points=-5",
+        "start=yesterday", "start=N", "start=now-1d", "start=-1", "start=-1x", "start=--1d", "start=-0d",
+        "start=-9999999d", "start=1e9", "start=-1d;rm%20-rf", "end=start", "end=tomorrow",
+        "start=now&end=-1d", "start=100&end=50", "start=0&end=600", "start=-200y",
+        "end=9999999999", "start=\(Int.max)",
+        "pair=ETH-USD", "pair=BTC-EUR", "pair=../../etc/passwd", "pair=BTC-USD.rrd", "pair=%2e%2e%2fetc", "pair=btc-usd",
+        "pair=BTC-USD%00", "pair=BTC-USD%0aX-Injected:1", "pair=<script>", "pair=",
+        "style=bold", "style=LINE", "style=line%3BDEF", "style=band:STACK",
+        "start=-1d&start=-2d", "pair=BTC-USD&pair=BTC-USD",
+        "foo=bar", "DEF%3Ax%3D%2Fetc%2Fpasswd%3Arate%3AAVERAGE=1", "--daemon=unix:/tmp/x", "imgformat=SVG",
+        "width=%zz", "width=%4", "start=%ff%fe", "start=%C3%A9", "start=-1d%20", "start=-1d+",
+        String(repeating: "a", count: 600), "width=" + String(repeating: "9", count: 300),
+        "start=-1d&" + String(repeating: "x=1&", count: 200),
+    ]
+
+    @Test func thereAreAtLeastFiftyOfThem() {
+        #expect(Self.queries.count >= 50)
+    }
+
+    @Test func everyOneIsRefusedWithA4xxAndChangesNothing() async throws {
+        let fixture = try GraphFixture()
+        let before = try fixture.snapshot()
+        try await fixture.application().test(.router) { client in
+            for query in Self.queries {
+                for endpoint in ["/graph.png", "/graph.json", "/data.json", "/data.csv"] {
+                    try await client.execute(uri: "\(endpoint)?\(query)", method: .get) { response in
+                        #expect((400..<500).contains(response.status.code), "\(endpoint)?\(query) gave \(response.status)")
+                        let body = response.body.text
+                        #expect(body.count < 300, "long error body for \(query)")
+                        #expect(!body.contains("/etc/passwd") && !body.contains("<script>") && !body.contains("\n"))
+                        #expect(response.headers[HTTPField.Name("X-Injected")!] == nil)
+                    }
+                }
+            }
+        }
+        #expect(try fixture.snapshot() == before)
+        #expect(!fixture.log.lines.contains { $0.level >= .error })
+    }
+
+    @Test func otherMethodsAndPathsAreRefusedToo() async throws {
+        let fixture = try GraphFixture()
+        try await fixture.application().test(.router) { client in
+            for (uri, method) in [("/graph.png", HTTPRequest.Method.post), ("/graph.png", .delete), ("/../etc/passwd", .get),
+                                  ("/static/../../etc/passwd", .get), ("/BTC-USD.rrd", .get), ("/last-run.json", .get)] {
+                try await client.execute(uri: uri, method: method) { response in
+                    #expect((400..<500).contains(response.status.code), "\(method) \(uri) gave \(response.status)")
+                }
+            }
+        }
+    }
+
+    @Test func parsingIsStrictAtTheDomainLevel() throws {
+        let pairs = [try CurrencyPair(parsing: "BTC-USD")]
+        let query = try GraphQuery(rawQuery: "pair=BTC-USD&start=-6h&end=now&width=640&height=240&style=band&points=50", pairs: pairs)
+        #expect(query.start == .ago(21_600) && query.end == .now && query.width == 640 && query.style == .band && query.points == 50)
+        #expect(throws: GraphQuery.Invalid.self) { try GraphQuery(rawQuery: "start=-6h&start=-1d", pairs: pairs) }
+        #expect(TimeSpec(parsing: "-90min") == .ago(5400))
+        #expect(TimeSpec(parsing: "1705320000") == .absolute(1_705_320_000))
+        #expect(TimeSpec(parsing: "now-1d") == nil)
+    }
+
+    @Test func noParameterReachesLibrrdAsText() throws {
+        // Only numbers we formatted and the configured path appear in the arguments.
+        let arguments = GraphArguments.graph(path: "/var/lib/btc:rate/BTC-USD.rrd", pair: try CurrencyPair(parsing: "BTC-USD"),
+                                             range: 1000...5000, width: 640, height: 240, style: .band)
+        #expect(arguments.contains("DEF:rate=/var/lib/btc\\:rate/BTC-USD.rrd:rate:AVERAGE"))
+        #expect(arguments.contains("--start") && arguments.contains("1000") && arguments.contains("5000"))
+        #expect(!arguments.contains { $0.hasPrefix("--daemon") })
+    }
+}
