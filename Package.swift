@@ -79,7 +79,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CollectorTests", dependencies: [
-            "BTCRateCLI", "BTCRateCore", "LibRRD", "FakePriceServer", "BTCRateTestSupport", "btcrate",
+            "BTCRateCLI", "BTCRateCore", "LibRRD", "LibCurl", "FakePriceServer", "BTCRateTestSupport", "btcrate",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ]

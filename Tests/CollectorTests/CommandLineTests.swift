@@ -2,6 +2,7 @@ import BTCRateCore
 import FakePriceServer
 import BTCRateTestSupport
 import Foundation
+import LibCurl
 import Testing
 
 /// The `btcrate` executable as an operator runs it: a separate process, its
@@ -52,9 +53,27 @@ import Testing
                    stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// A port nobody listens on right now (bound, read, released).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                bind(fd, pointer, length)
+                return getsockname(fd, pointer, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     @Test func everyCommandExplainsEveryOption() throws {
         let expected: [String: [String]] = [
-            "": ["collect", "run", "backfill", "config", "Exit codes", "--version"],
+            "": ["collect", "run", "graph", "backfill", "config", "Exit codes", "--version"],
+            "graph": ["--config", "graph.listen", "/healthz"],
             "collect": ["--config", "--json", "Exit codes"],
             "run": ["--config", "SIGTERM"],
             "backfill": ["--config", "--days", "--pair", "--json", "--quiet"],
@@ -156,7 +175,8 @@ import Testing
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["run"]
         FileManager.default.createFile(atPath: directory.file("empty.conf"), contents: Data())
-        process.environment = environment
+        let port = Self.freePort()
+        process.environment = environment.merging(["BTCRATE_LISTEN": "127.0.0.1:\(port)"]) { $1 }
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
@@ -164,6 +184,13 @@ import Testing
         let record = directory.file("state/last-run.json")
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: record) { usleep(50_000) }
         #expect(FileManager.default.fileExists(atPath: record))
+        // `run` hosts the graph service too.
+        var health: HTTPResponse?
+        for _ in 0..<50 where health == nil {
+            health = try? CurlHTTPClient(userAgent: "test").perform(HTTPRequest(url: "http://127.0.0.1:\(port)/healthz"))
+            if health == nil { usleep(100_000) }
+        }
+        #expect(health?.status == 200)
         process.terminate()
         process.waitUntilExit()
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
