@@ -35,6 +35,7 @@ public struct GraphService: Sendable {
         router.get("/") { _, _ in Self.asset(PageHTML.index, type: "text/html; charset=utf-8") }
         router.get("/static/app.js") { _, _ in Self.asset(PageScript.app, type: "text/javascript; charset=utf-8") }
         router.get("/static/style.css") { _, _ in Self.asset(PageCSS.style, type: "text/css; charset=utf-8") }
+        router.get("/static/icon.svg") { _, _ in Self.asset(PageHTML.icon, type: "image/svg+xml") }
         router.get("/graph.png") { request, _ in await endpoints.graphPNG(request) }
         router.get("/graph.json") { request, _ in await endpoints.graphJSON(request) }
         router.get("/data.json") { request, _ in await endpoints.data(request, csv: false) }
@@ -67,7 +68,7 @@ public struct GraphService: Sendable {
 struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: GraphMetrics
     static var knownPaths: Set<String> {
-        ["/", "/static/app.js", "/static/style.css", "/graph.png", "/graph.json", "/data.json", "/data.csv", "/healthz", "/metrics"]
+        ["/", "/static/app.js", "/static/style.css", "/static/icon.svg", "/graph.png", "/graph.json", "/data.json", "/data.csv", "/healthz", "/metrics"]
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -8,6 +8,7 @@ enum PageHTML {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>btcrate</title>
+    <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
     <link rel="stylesheet" href="/static/style.css">
     <script src="/static/app.js" defer></script>
     </head>
@@ -45,5 +46,10 @@ enum PageHTML {
     <footer>Drag across the graph to zoom. All times are UTC. Gaps are periods without data. <a href="/data.csv" id="csv">CSV of this view</a></footer>
     </body>
     </html>
+    """#
+
+    /// The tab icon, so that browsers do not ask for a /favicon.ico that is not there.
+    static let icon = #"""
+    <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="15" fill="#f7931a"/><path d="M7 22 L13 14 L18 18 L25 9" stroke="#fff" stroke-width="3" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>
     """#
 }

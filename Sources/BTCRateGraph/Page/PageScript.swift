@@ -90,7 +90,7 @@ enum PageScript {
           change.textContent = (pct >= 0 ? "+" : "") + pct.toFixed(2) + " % in 24 h";
           change.className = "change " + (pct >= 0 ? "up" : "down");
         }
-        $("age").textContent = "updated " + fmtAge(latest.age_seconds) + " (" + fmtTime(latest.time) + ")";
+        $("age").textContent = "newest sample: slot " + fmtTime(latest.time) + ", " + fmtAge(latest.age_seconds);
         $("age").className = latest.age_seconds > meta.stale_after ? "stale" : "";
         $("source").textContent = latest.source ? "source: " + latest.source : "";
       }
