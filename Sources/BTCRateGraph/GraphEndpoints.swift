@@ -65,13 +65,24 @@ struct GraphEndpoints: Sendable {
         }
     }
 
+    /// Parses, checks and renders (or finds in the cache) the graph a request names.
+    private func graph(for request: Request) async -> Result<(Prepared, RenderedGraph), ErrorAnswer> {
+        switch await prepare(request) {
+        case .failure(let answer):
+            return .failure(answer)
+        case .success(let prepared):
+            return await rendered(prepared).map { (prepared, $0) }
+        }
+    }
+
     func graphPNG(_ request: Request) async -> Response {
-        guard case .success(let prepared) = await prepare(request) else { return await prepare(request).answer }
-        let graph: RenderedGraph
-        switch await rendered(prepared) {
-        case .success(let value): graph = value
+        let prepared: Prepared
+        switch await prepare(request) {
+        case .success(let value): prepared = value
         case .failure(let answer): return answer.response
         }
+        // The tag derives from the cache key, so a revalidation is answered
+        // before (and without) any render.
         let tag = "\"\(ETag.hash(prepared.key))\""
         var headers = HTTPFields()
         headers[.eTag] = tag
@@ -80,8 +91,13 @@ struct GraphEndpoints: Sendable {
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag }) {
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentType] = "image/png"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: graph.png)))
+        switch await rendered(prepared) {
+        case .success(let graph):
+            headers[.contentType] = "image/png"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: graph.png)))
+        case .failure(let answer):
+            return answer.response
+        }
     }
 
     struct GraphDescription: Encodable {
@@ -114,14 +130,9 @@ struct GraphEndpoints: Sendable {
     }
 
     func graphJSON(_ request: Request) async -> Response {
-        let prepared: Prepared
-        switch await prepare(request) {
-        case .success(let value): prepared = value
-        case .failure(let answer): return answer.response
-        }
-        let graph: RenderedGraph
-        switch await rendered(prepared) {
-        case .success(let value): graph = value
+        let prepared: Prepared, graph: RenderedGraph
+        switch await self.graph(for: request) {
+        case .success(let value): (prepared, graph) = value
         case .failure(let answer): return answer.response
         }
         let latest = try? await service.store.latest(prepared.query.pair, now: exactNow)
@@ -208,13 +219,6 @@ struct ErrorAnswer: Error {
     var response: Response {
         struct Body: Encodable { let error: String }
         return JSONAnswer.response(Body(error: reason), status: status)
-    }
-}
-
-extension Result where Success == GraphEndpoints.Prepared, Failure == ErrorAnswer {
-    var answer: Response {
-        if case .failure(let answer) = self { return answer.response }
-        return ErrorAnswer(.internalServerError, "unexpected").response
     }
 }
 

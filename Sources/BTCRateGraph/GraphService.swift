@@ -15,7 +15,7 @@ public struct GraphService: Sendable {
     let clock: any WallClock
     let logger: Logger
 
-    public init(configuration: Configuration, renderThread: RenderThread = RenderThread(),
+    public init(configuration: Configuration, renderThread: RenderThread = .shared,
                 clock: any WallClock = SystemClock(), logger: Logger) {
         self.configuration = configuration
         self.store = GraphStore(configuration: configuration, renderThread: renderThread)

@@ -10,8 +10,13 @@ public final class RenderThread: @unchecked Sendable {
     private var jobs: [() -> Void] = []
     private var thread: Thread?
 
+    /// The process's render thread. librrd's graph state is process-wide, so one
+    /// thread per process is the right number, however many services render.
+    public static let shared = RenderThread()
+
+    /// A render thread lives as long as the process: its loop keeps it alive.
     public init(name: String = "btcrate-render") {
-        let thread = Thread { [unowned self] in self.loop() }
+        let thread = Thread { [self] in self.loop() }
         thread.name = name
         thread.stackSize = 8 << 20   // cairo and pango like deep stacks
         self.thread = thread

@@ -73,6 +73,7 @@ import Testing
                 #expect(response.status == .notModified)
                 #expect(response.body.readableBytes == 0)
             }
+            try await client.execute(uri: uri, method: .get) { #expect($0.status == .ok) }
             let metrics = try await client.execute(uri: "/metrics", method: .get) { $0.body.text }
             #expect(metrics.contains("btcrate_render_cache_hits_total 1"))
             #expect(metrics.contains("btcrate_render_cache_misses_total 1"))

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Benchmarks of the graph service (see bench/graph_bench.py for what is measured).
+#   bench/graph.sh                render latency vs rrdtool graph (1 day and 10 years), wrk throughput and memory
+#   bench/graph.sh --seconds 5    shorter wrk runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps
+for tool in wrk python3; do command -v "$tool" >/dev/null || apt-get install -y -q "$tool" >/dev/null; done
+swift build -c release --product btcrate
+swift build -c release --product btcrate-fake-sources
+exec python3 bench/graph_bench.py "$@"
