@@ -133,9 +133,10 @@ def main():
         fetch(cached_url)
         script = os.path.join(work, "distinct.lua")
         with open(script, "w") as lua:
-            lua.write('counter = 0\nrequest = function()\n  counter = counter + 1\n'
-                      '  return wrk.format("GET", "/graph.png?start=-7d&height=300&width=" .. (400 + counter % 2500) ..'
-                      ' "&end=" .. (%d - math.floor(counter / 2500)))\nend\n' % now)
+            # Every request a different width (and, after 2,500, a different end): never a cache hit.
+            lua.write("counter = 0\nrequest = function()\n  counter = counter + 1\n"
+                      "  return wrk.format(\"GET\", \"/graph.png?start=-7d&height=300&width=\" .. (400 + counter %% 2500) .."
+                      " \"&end=\" .. (%d - math.floor(counter / 2500)))\nend\n" % now)
         cached = wrk(cached_url, args.seconds)
         after_cached = memory(graph.pid)
         distinct = wrk(base + "/", args.seconds, script)

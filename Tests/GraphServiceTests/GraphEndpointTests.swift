@@ -164,7 +164,7 @@ import Testing
 
     @Test func healthReportsAnUnreadableFile() async throws {
         let empty = try GraphFixture(writeData: false)
-        FileManager.default.createFile(atPath: empty.configuration.rrdPath(for: empty.pair), contents: Data("garbage".utf8))
+        #expect(FileManager.default.createFile(atPath: empty.configuration.rrdPath(for: empty.pair), contents: Data("garbage".utf8)))
         try await empty.application().test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
