@@ -133,10 +133,17 @@ def main():
         fetch(cached_url)
         script = os.path.join(work, "distinct.lua")
         with open(script, "w") as lua:
-            # Every request a different width (and, after 2,500, a different end): never a cache hit.
-            lua.write("counter = 0\nrequest = function()\n  counter = counter + 1\n"
-                      "  return wrk.format(\"GET\", \"/graph.png?start=-7d&height=300&width=\" .. (400 + counter %% 2500) .."
-                      " \"&end=\" .. (%d - math.floor(counter / 2500)))\nend\n" % now)
+            # Every request of every wrk thread a different width/end: never a cache hit.
+            lua.write(
+                "local threads = 0\n"
+                "function setup(thread) thread:set(\"id\", threads); threads = threads + 1 end\n"
+                "counter = 0\n"
+                "request = function()\n"
+                "  counter = counter + 1\n"
+                "  local n = counter * 2 + id\n"
+                "  return wrk.format(\"GET\", \"/graph.png?start=-7d&height=300&width=\" .. (400 + n %% 2500) .."
+                " \"&end=\" .. (%d - math.floor(n / 2500)))\n"
+                "end\n" % now)
         cached = wrk(cached_url, args.seconds)
         after_cached = memory(graph.pid)
         distinct = wrk(base + "/", args.seconds, script)
