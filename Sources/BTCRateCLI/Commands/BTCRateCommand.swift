@@ -15,7 +15,8 @@ public struct BTCRateCommand: AsyncParsableCommand {
             75 another run holds the lock; 78 configuration error.
             """,
         version: BTCRateVersion.current,
-        subcommands: [CollectCommand.self, RunCommand.self, GraphCommand.self, BackfillCommand.self, ConfigCommand.self]
+        subcommands: [CollectCommand.self, RunCommand.self, GraphCommand.self, WatchdogCommand.self, AlertsCommand.self,
+                      BackfillCommand.self, ConfigCommand.self]
     )
 
     public init() {}

@@ -8,10 +8,11 @@ import ServiceLifecycle
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the stack in the foreground: the collector every 10 minutes and the graph service.",
+        abstract: "Run the stack in the foreground: the collector every 10 minutes, the graph service and the watchdog.",
         discussion: """
             For machines and containers without systemd. Collects once at start and then at :00, :10, :20, \
-            ... (wall clock, UTC), and serves the graph page on graph.listen (default 127.0.0.1:8610). \
+            ... (wall clock, UTC), serves the graph page on graph.listen (default 127.0.0.1:8610) and runs \
+            the watchdog. \
             Stops cleanly on SIGTERM or SIGINT, finishing a collection in progress. Logs go to stderr unless \
             systemd connected the journal.
             """
@@ -25,8 +26,12 @@ struct RunCommand: AsyncParsableCommand {
         let schedule = CollectionScheduleService(context: context, clock: SystemClock())
         let graph = GraphServices(context: AppContext(configuration: context.configuration, apiKey: nil,
                                                       logger: LoggingSetup.logger("graph", level: context.configuration.logLevel)))
+        let watchdog = WatchdogService(
+            context: AppContext(configuration: context.configuration, apiKey: context.apiKey,
+                                logger: LoggingSetup.logger("watchdog", level: context.configuration.logLevel)),
+            clock: SystemClock(), smtpPassword: try SecretFiles.smtpPassword(context))
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: schedule), .init(service: graph.application)],
+            services: [.init(service: schedule), .init(service: graph.application), .init(service: watchdog)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: context.logger))
         try await group.run()

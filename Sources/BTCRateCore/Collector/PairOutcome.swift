@@ -15,6 +15,12 @@ public struct PairOutcome: Sendable, Equatable, Codable {
         public let source: SourceID
         public let errorClass: FetchFailure.Kind?
         public let detail: String?
+
+        public init(source: SourceID, errorClass: FetchFailure.Kind?, detail: String?) {
+            self.source = source
+            self.errorClass = errorClass
+            self.detail = detail
+        }
     }
 
     public let pair: CurrencyPair

@@ -99,6 +99,16 @@ public struct ConfigLoader: Sendable {
                 throw ConfigError("validation for \(pair): min_rate \(policy.minRate) must be below max_rate \(policy.maxRate)")
             }
         }
+        let policy = config.alertPolicy
+        if policy.staleCriticalSlots < policy.staleWarningSlots {
+            throw ConfigError("alerts.stale_critical_slots (\(policy.staleCriticalSlots)) must not be below alerts.stale_warning_slots (\(policy.staleWarningSlots))")
+        }
+        if let above = policy.priceAbove, let below = policy.priceBelow, below >= above {
+            throw ConfigError("alerts.price_below (\(below)) must be below alerts.price_above (\(above))")
+        }
+        if config.notify.smtpURL != nil, config.notify.smtpFrom.isEmpty || config.notify.smtpTo.isEmpty {
+            throw ConfigError("notify.smtp_url is set, so notify.smtp_from and notify.smtp_to are needed too")
+        }
         if config.connectTimeout > config.totalTimeout {
             throw ConfigError("http.connect_timeout (\(config.connectTimeout) s) must not exceed http.total_timeout (\(config.totalTimeout) s)")
         }

@@ -30,8 +30,25 @@ public struct Configuration: Sendable, Equatable {
     public var staleAfter = 1800.0
     /// Rendered graphs kept in memory.
     public var graphCacheEntries = 256
+    /// Thresholds and timings of the alert rules.
+    public var alertPolicy = AlertPolicy()
+    /// The watchdog evaluates at least this often, besides reacting to new run records at once.
+    public var watchdogPoll = 30.0
+    /// The graph service's health URL the watchdog checks; nil: do not check. Empty: from graph.listen.
+    public var graphHealthURL: String? = ""
+    /// The link put in notifications; empty: the graph page at graph.listen.
+    public var externalURL = ""
+    public var notify = NotifyConfiguration()
 
     public init() {}
+
+    /// The health URL the watchdog checks, resolved.
+    public var resolvedGraphHealthURL: String? {
+        guard let url = graphHealthURL else { return nil }
+        return url.isEmpty ? "http://\(listen)/healthz" : url
+    }
+
+    public var resolvedExternalURL: String { externalURL.isEmpty ? "http://\(listen)/" : externalURL }
 
     public func policy(for pair: CurrencyPair) -> ValidationPolicy {
         pairValidation[pair]?.applied(to: validation) ?? validation
@@ -41,6 +58,28 @@ public struct Configuration: Sendable, Equatable {
     public func rrdPath(for pair: CurrencyPair) -> String {
         stateDirectory.trimmingTrailingSlashes + "/" + pair.fileName
     }
+}
+
+/// Where alert notifications go (`[notify]`). Every sink is optional.
+public struct NotifyConfiguration: Sendable, Equatable {
+    public var webhookURL: String?
+    public var slackURL: String?
+    public var alertmanagerURL: String?
+    public var smtpURL: String?
+    public var smtpFrom = ""
+    public var smtpTo: [String] = []
+    public var smtpUsername: String?
+    public var smtpPasswordFile: String?
+    /// With an smtp:// URL, require STARTTLS (never send in clear text).
+    public var smtpStartTLS = true
+    /// Attempts after the first one, with a doubling delay starting at `retryDelay`.
+    public var retries = 3
+    public var retryDelay = 2.0
+    public var timeout = 10.0
+
+    public init() {}
+
+    public var isEmpty: Bool { webhookURL == nil && slackURL == nil && alertmanagerURL == nil && smtpURL == nil }
 }
 
 /// `host:port` of a listening socket; IPv6 hosts are written in brackets, `[::1]:8610`.

@@ -49,6 +49,17 @@ enum Parse {
         }
     }
 
+    /// A bare mail address (local@domain), without display names or angle brackets.
+    static func mailbox(_ value: String, allowEmpty: Bool) throws(ConfigError) -> String {
+        if value.isEmpty, allowEmpty { return value }
+        let parts = value.split(separator: "@")
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              value.allSatisfy({ $0.isASCII && !$0.isWhitespace && !"<>,;\"".contains($0) }) else {
+            throw ConfigError("'\(value)' is not a mail address such as alerts@example.org")
+        }
+        return value
+    }
+
     static func url(_ value: String) throws(ConfigError) -> String {
         guard value.hasPrefix("http://") || value.hasPrefix("https://"), value.count > 8,
               !value.contains(where: { $0.isWhitespace }) else {

@@ -127,6 +127,120 @@ extension Setting {
                 defaultText: "256", help: "Rendered graphs kept in memory.") { config, value throws(ConfigError) in
             config.graphCacheEntries = try Parse.integer(value, in: 1...100_000)
         },
+        Setting(section: "alerts", key: "stale_warning_slots", environment: "BTCRATE_STALE_WARNING_SLOTS",
+                defaultText: "2", help: "RateStale warns after this many missed slots.") { config, value throws(ConfigError) in
+            config.alertPolicy.staleWarningSlots = try Parse.integer(value, in: 1...1000)
+        },
+        Setting(section: "alerts", key: "stale_critical_slots", environment: "BTCRATE_STALE_CRITICAL_SLOTS",
+                defaultText: "6", help: "RateStale turns critical after this many missed slots.") { config, value throws(ConfigError) in
+            config.alertPolicy.staleCriticalSlots = try Parse.integer(value, in: 1...10_000)
+        },
+        Setting(section: "alerts", key: "collector_failures", environment: "BTCRATE_COLLECTOR_FAILURES",
+                defaultText: "2", help: "CollectorFailing fires after this many failed runs in a row.") { config, value throws(ConfigError) in
+            config.alertPolicy.collectorFailures = try Parse.integer(value, in: 1...1000)
+        },
+        Setting(section: "alerts", key: "price_move", environment: "BTCRATE_PRICE_MOVE",
+                defaultText: "0.05", help: "PriceMove: a change of at least this fraction within price_move_window.") { config, value throws(ConfigError) in
+            config.alertPolicy.priceMove = try Parse.fraction(value)
+        },
+        Setting(section: "alerts", key: "price_move_window", environment: "BTCRATE_PRICE_MOVE_WINDOW",
+                defaultText: "1h", help: "PriceMove's window.") { config, value throws(ConfigError) in
+            config.alertPolicy.priceMoveWindow = Int(try Parse.duration(value, in: 600...604_800))
+        },
+        Setting(section: "alerts", key: "price_above", environment: "BTCRATE_PRICE_ABOVE",
+                defaultText: "", help: "PriceAbove fires when the rate rises above this; empty: off.") { config, value throws(ConfigError) in
+            config.alertPolicy.priceAbove = value.isEmpty ? nil : try Parse.positive(value)
+        },
+        Setting(section: "alerts", key: "price_below", environment: "BTCRATE_PRICE_BELOW",
+                defaultText: "", help: "PriceBelow fires when the rate falls below this; empty: off.") { config, value throws(ConfigError) in
+            config.alertPolicy.priceBelow = value.isEmpty ? nil : try Parse.positive(value)
+        },
+        Setting(section: "alerts", key: "spread", environment: "BTCRATE_SPREAD",
+                defaultText: "0.01", help: "SpreadWide: (ask - bid) / rate at least this.") { config, value throws(ConfigError) in
+            config.alertPolicy.spread = try Parse.fraction(value)
+        },
+        Setting(section: "alerts", key: "flatline_slots", environment: "BTCRATE_FLATLINE_SLOTS",
+                defaultText: "6", help: "Flatline: this many identical samples in a row.") { config, value throws(ConfigError) in
+            config.alertPolicy.flatlineSlots = try Parse.integer(value, in: 2...1000)
+        },
+        Setting(section: "alerts", key: "disk_free", environment: "BTCRATE_DISK_FREE",
+                defaultText: "0.10", help: "DiskSpaceLow below this fraction free (critical below half).") { config, value throws(ConfigError) in
+            config.alertPolicy.diskFree = try Parse.fraction(value)
+        },
+        Setting(section: "alerts", key: "for", environment: "BTCRATE_ALERTS_FOR",
+                defaultText: "", help: "Pending time before any alert fires; empty: each alert's own default.") { config, value throws(ConfigError) in
+            guard !value.isEmpty else { return }
+            let seconds = Int(try Parse.duration(value, in: 0...86_400))
+            config.alertPolicy.pendingFor = Dictionary(uniqueKeysWithValues: AlertName.allCases.map { ($0, seconds) })
+        },
+        Setting(section: "alerts", key: "repeat_interval", environment: "BTCRATE_REPEAT_INTERVAL",
+                defaultText: "4h", help: "A firing alert is notified again after this long.") { config, value throws(ConfigError) in
+            config.alertPolicy.repeatInterval = Int(try Parse.duration(value, in: 60...604_800))
+        },
+        Setting(section: "watchdog", key: "poll_interval", environment: "BTCRATE_WATCHDOG_POLL",
+                defaultText: "30s", help: "Longest time between two evaluations.") { config, value throws(ConfigError) in
+            config.watchdogPoll = try Parse.duration(value, in: 1...3600)
+        },
+        Setting(section: "watchdog", key: "graph_url", environment: "BTCRATE_GRAPH_HEALTH_URL",
+                defaultText: "", help: "Health URL of the graph service; empty: from graph.listen; off: not checked.") { config, value throws(ConfigError) in
+            config.graphHealthURL = value == "off" ? nil : value.isEmpty ? "" : try Parse.url(value)
+        },
+        Setting(section: "watchdog", key: "external_url", environment: "BTCRATE_EXTERNAL_URL",
+                defaultText: "", help: "Link to the graph page in notifications; empty: from graph.listen.") { config, value throws(ConfigError) in
+            config.externalURL = value.isEmpty ? "" : try Parse.url(value)
+        },
+        Setting(section: "notify", key: "webhook_url", environment: "BTCRATE_WEBHOOK_URL",
+                defaultText: "", help: "Generic JSON webhook (Alertmanager's webhook format).") { config, value throws(ConfigError) in
+            config.notify.webhookURL = value.isEmpty ? nil : try Parse.url(value)
+        },
+        Setting(section: "notify", key: "slack_url", environment: "BTCRATE_SLACK_URL",
+                defaultText: "", help: "Slack-compatible incoming webhook.") { config, value throws(ConfigError) in
+            config.notify.slackURL = value.isEmpty ? nil : try Parse.url(value)
+        },
+        Setting(section: "notify", key: "alertmanager_url", environment: "BTCRATE_ALERTMANAGER_URL",
+                defaultText: "", help: "Prometheus Alertmanager base URL (v2 API).") { config, value throws(ConfigError) in
+            config.notify.alertmanagerURL = value.isEmpty ? nil : try Parse.url(value)
+        },
+        Setting(section: "notify", key: "smtp_url", environment: "BTCRATE_SMTP_URL",
+                defaultText: "", help: "Mail server: smtp://host:587 (STARTTLS) or smtps://host:465.") { config, value throws(ConfigError) in
+            guard value.isEmpty || value.hasPrefix("smtp://") || value.hasPrefix("smtps://") else {
+                throw ConfigError("'\(value)' is not an smtp:// or smtps:// URL")
+            }
+            config.notify.smtpURL = value.isEmpty ? nil : value
+        },
+        Setting(section: "notify", key: "smtp_from", environment: "BTCRATE_SMTP_FROM",
+                defaultText: "", help: "Sender address of alert mails.") { config, value throws(ConfigError) in
+            config.notify.smtpFrom = try Parse.mailbox(value, allowEmpty: true)
+        },
+        Setting(section: "notify", key: "smtp_to", environment: "BTCRATE_SMTP_TO",
+                defaultText: "", help: "Recipients, comma-separated.") { config, value throws(ConfigError) in
+            config.notify.smtpTo = try Parse.list(value).map { address throws(ConfigError) in try Parse.mailbox(address, allowEmpty: false) }
+        },
+        Setting(section: "notify", key: "smtp_username", environment: "BTCRATE_SMTP_USERNAME",
+                defaultText: "", help: "SMTP login; the password comes from the smtp-password credential or smtp_password_file.") { config, value throws(ConfigError) in
+            config.notify.smtpUsername = value.isEmpty ? nil : value
+        },
+        Setting(section: "notify", key: "smtp_password_file", environment: "BTCRATE_SMTP_PASSWORD_FILE",
+                defaultText: "", help: "File holding the SMTP password, when no smtp-password credential is given.") { config, value throws(ConfigError) in
+            guard value.isEmpty || value.hasPrefix("/") else { throw ConfigError("must be an absolute path") }
+            config.notify.smtpPasswordFile = value.isEmpty ? nil : value
+        },
+        Setting(section: "notify", key: "smtp_starttls", environment: "BTCRATE_SMTP_STARTTLS",
+                defaultText: "true", help: "Require STARTTLS on smtp:// URLs.") { config, value throws(ConfigError) in
+            config.notify.smtpStartTLS = try Parse.bool(value)
+        },
+        Setting(section: "notify", key: "retries", environment: "BTCRATE_NOTIFY_RETRIES",
+                defaultText: "3", help: "Retries per notification, with a doubling delay.") { config, value throws(ConfigError) in
+            config.notify.retries = try Parse.integer(value, in: 0...20)
+        },
+        Setting(section: "notify", key: "retry_delay", environment: "BTCRATE_NOTIFY_RETRY_DELAY",
+                defaultText: "2s", help: "Delay before the first retry.") { config, value throws(ConfigError) in
+            config.notify.retryDelay = try Parse.duration(value, in: 0.01...3600)
+        },
+        Setting(section: "notify", key: "timeout", environment: "BTCRATE_NOTIFY_TIMEOUT",
+                defaultText: "10s", help: "Time allowed for one delivery attempt.") { config, value throws(ConfigError) in
+            config.notify.timeout = try Parse.duration(value, in: 0.1...600)
+        },
         Setting(section: "log", key: "level", environment: "BTCRATE_LOG_LEVEL",
                 defaultText: "info", help: "Least severe level logged: debug, info, notice, warning, error.") { config, value throws(ConfigError) in
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {

@@ -1,0 +1,134 @@
+import ArgumentParser
+import BTCRateCore
+import Foundation
+import ServiceLifecycle
+
+/// `btcrate watchdog`: watches the stack and the data, and alerts.
+struct WatchdogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watchdog",
+        abstract: "Watch the stack and the data; journal and send alerts.",
+        discussion: """
+            Evaluates the alert rules (see the README) whenever the collector writes to the state \
+            directory, at staleness deadlines and at least every watchdog.poll_interval. Each transition \
+            (firing, resolved, repeated) gets one journal entry (BTCRATE_ALERT, BTCRATE_ALERT_STATE, \
+            BTCRATE_SEVERITY, BTCRATE_PAIR) and one grouped notification per configured sink. State is kept \
+            in <state directory>/alerts.json. A systemd Type=notify service: READY=1, STATUS=, WATCHDOG=1.
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let context = try AppContext.load(configPath: common.config, component: "watchdog")
+        try context.prepareStateDirectory()
+        let service = try WatchdogService(context: context, clock: SystemClock(), smtpPassword: SecretFiles.smtpPassword(context))
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger))
+        try await group.run()
+    }
+}
+
+/// `btcrate alerts`: the active alerts, and a test of every sink.
+struct AlertsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "List the active alerts (pending and firing), or test the notification sinks.",
+        discussion: "Reads <state directory>/alerts.json, as the watchdog keeps it. Exit codes: 0 none firing; 1 at least one firing; 78 configuration error.",
+        subcommands: [ListAlerts.self, TestAlerts.self],
+        defaultSubcommand: ListAlerts.self
+    )
+
+    struct ListAlerts: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the active alerts (the default).")
+
+        @OptionGroup var common: CommonOptions
+
+        @Flag(name: .long, help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() async throws {
+            let context = try AppContext.load(configPath: common.config, component: "alerts")
+            let states = AlertStateStore(stateDirectory: context.configuration.stateDirectory).load()
+                .values.sorted { ($0.phase.rawValue, $1.severity, $0.key) < ($1.phase.rawValue, $0.severity, $1.key) }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(states), as: UTF8.self))
+            } else if states.isEmpty {
+                print("no active alerts")
+            } else {
+                let rows = states.map { state in
+                    [state.phase.rawValue, state.severity.rawValue, state.key.name.rawValue, state.key.pair.isEmpty ? "-" : state.key.pair,
+                     Timestamp.iso8601(state.firedAt ?? state.activeSince), state.summary]
+                }
+                print(TextTable.render(header: ["STATE", "SEVERITY", "ALERT", "PAIR", "SINCE", "SUMMARY"], rows: rows))
+            }
+            if states.contains(where: { $0.phase == .firing }) { throw ExitCode(1) }
+        }
+    }
+
+    struct TestAlerts: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "test",
+            abstract: "Send a test notification through every configured sink and report each result.",
+            discussion: "Exit codes: 0 every sink accepted it; 1 at least one failed; 78 configuration error (or no sink configured).")
+
+        @OptionGroup var common: CommonOptions
+
+        @Flag(name: .long, help: "Print JSON instead of text.")
+        var json = false
+
+        func run() async throws {
+            let context = try AppContext.load(configPath: common.config, component: "alerts")
+            let notifier = AlertNotifier(configuration: context.configuration, smtpPassword: try SecretFiles.smtpPassword(context), logger: context.logger)
+            guard !notifier.sinks.isEmpty else {
+                context.logger.error("no notification sink is configured (notify.webhook_url, slack_url, alertmanager_url or smtp_url)")
+                throw ExitStatus.exit(ExitStatus.config)
+            }
+            let results = await notifier.test(now: Int(Date().timeIntervalSince1970))
+            if json {
+                let object = results.map { ["sink": $0.sink, "ok": $0.error == nil ? "true" : "false", "error": $0.error.map { "\($0)" } ?? ""] }
+                print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            } else {
+                for result in results {
+                    print("\(result.sink): \(result.error.map { "FAILED: \($0)" } ?? "ok")")
+                }
+            }
+            if results.contains(where: { $0.error != nil }) { throw ExitCode(1) }
+        }
+    }
+}
+
+/// A plain text table with aligned columns.
+enum TextTable {
+    static func render(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+/// Secrets other than the API key: the SMTP password, most safe place first.
+enum SecretFiles {
+    static func smtpPassword(_ context: AppContext) throws -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        var candidates: [String] = []
+        if let directory = environment["CREDENTIALS_DIRECTORY"] { candidates.append(directory + "/smtp-password") }
+        candidates.append("/run/secrets/smtp-password")
+        if let file = context.configuration.notify.smtpPasswordFile { candidates.append(file) }
+        for path in candidates where FileManager.default.fileExists(atPath: path) {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                context.logger.error("SMTP password file \(path) cannot be read")
+                throw ExitStatus.exit(ExitStatus.config)
+            }
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,122 @@
+import BTCRateCore
+import Foundation
+import LibCurl
+
+/// A receiver of alert notifications besides the journal.
+protocol AlertSink: Sendable {
+    /// A short name for logs and `btcrate alerts test`: webhook, slack, alertmanager, email.
+    var name: String { get }
+    func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws
+}
+
+/// A delivery answered with something other than success.
+struct DeliveryError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// POSTs JSON with libcurl and treats any 2xx as delivered.
+struct JSONPoster: Sendable {
+    let client = CurlHTTPClient(userAgent: "btcrate/\(BTCRateVersion.current)")
+    let timeout: Double
+
+    func post(_ url: String, _ body: [UInt8]) async throws {
+        let response = try await client.send(HTTPRequest(
+            url: url, method: .post, headers: ["Content-Type: application/json"], body: body,
+            connectTimeout: min(5, timeout), totalTimeout: timeout, maxBodyBytes: 65_536))
+        guard (200..<300).contains(response.status) else {
+            throw DeliveryError(description: "HTTP \(response.status): \(String(response.text.prefix(200)))")
+        }
+    }
+}
+
+struct WebhookSink: AlertSink {
+    let name = "webhook"
+    let url: String
+    let poster: JSONPoster
+
+    func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws {
+        try await poster.post(url, AlertPayloads.json(payloads.webhook(transitions)))
+    }
+}
+
+struct SlackSink: AlertSink {
+    let name = "slack"
+    let url: String
+    let poster: JSONPoster
+
+    func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws {
+        try await poster.post(url, AlertPayloads.json(payloads.slack(transitions)))
+    }
+}
+
+struct AlertmanagerSink: AlertSink {
+    let name = "alertmanager"
+    let baseURL: String
+    let poster: JSONPoster
+
+    func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        try await poster.post(base + "/api/v2/alerts", AlertPayloads.json(payloads.alertmanager(transitions)))
+    }
+}
+
+struct EmailSink: AlertSink {
+    let name = "email"
+    let notify: NotifyConfiguration
+    let password: String?
+
+    func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws {
+        let (subject, body) = payloads.email(transitions)
+        let message = MailMessage(
+            url: notify.smtpURL ?? "", from: notify.smtpFrom, recipients: notify.smtpTo,
+            content: Self.compose(from: notify.smtpFrom, to: notify.smtpTo, subject: subject, body: body, host: payloads.instance),
+            username: notify.smtpUsername, password: password,
+            requireTLS: notify.smtpStartTLS || (notify.smtpURL ?? "").hasPrefix("smtps://"), timeout: notify.timeout)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global().async { continuation.resume(with: Result { try CurlMailer().send(message) }) }
+        }
+    }
+
+    /// RFC 5322 headers (Date, From, To, Subject, Message-ID, MIME) and a UTF-8 body.
+    static func compose(from: String, to: [String], subject: String, body: String, host: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        let id = "<\(UUID().uuidString.lowercased())@\(host.isEmpty ? "btcrate" : host)>"
+        return """
+            Date: \(formatter.string(from: Date()))
+            From: \(from)
+            To: \(to.joined(separator: ", "))
+            Subject: \(subject.replacingOccurrences(of: "\n", with: " "))
+            Message-ID: \(id)
+            MIME-Version: 1.0
+            Content-Type: text/plain; charset=utf-8
+            Content-Transfer-Encoding: 8bit
+
+            \(body)
+            """
+    }
+}
+
+extension AlertSink {
+    /// Delivers with retries and a doubling delay; returns the last error, if all failed.
+    func deliverWithRetries(_ transitions: [Transition], payloads: AlertPayloads, retries: Int, delay: Double) async -> (any Error)? {
+        var wait = delay
+        var lastError: (any Error)?
+        for attempt in 0...retries {
+            if attempt > 0 {
+                try? await Task.sleep(for: .seconds(wait))
+                wait *= 2
+            }
+            do {
+                try await deliver(transitions, payloads: payloads)
+                return nil
+            } catch {
+                lastError = error
+            }
+        }
+        return lastError
+    }
+}

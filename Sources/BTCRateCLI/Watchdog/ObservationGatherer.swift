@@ -1,0 +1,112 @@
+import BTCRateCore
+import Foundation
+import LibCurl
+import LibRRD
+import LibSystemd
+
+/// Gathers one `Observation` for the alert rules: recent rows of each RRD file,
+/// the run record, free disk space, clock jumps, the graph service's health and,
+/// under systemd, the units' states. Read-only: it never writes an RRD file.
+final class ObservationGatherer: @unchecked Sendable {
+    let configuration: Configuration
+    let hasKey: Bool
+    let watchingSince: Int
+    private let cache: RRDCachedClient?
+    private let http = CurlHTTPClient(userAgent: "btcrate-watchdog/\(BTCRateVersion.current)")
+    private let bus = SystemBus()
+    /// The last (wall, monotonic) reading, to notice the wall clock jumping.
+    private var lastReading: (wall: Double, monotonic: Double)?
+    private var lastJump: (at: Int, seconds: Int)?
+
+    static let units = ["btcrate-collector.timer", "btcrate-collector.service", "btcrate-graph.service", "btcrate-watchdog.service"]
+
+    init(configuration: Configuration, hasKey: Bool, now: Date) {
+        self.configuration = configuration
+        self.hasKey = hasKey
+        watchingSince = Int(now.timeIntervalSince1970)
+        cache = configuration.rrdcachedAddress.map(RRDCachedClient.init(address:))
+    }
+
+    func gather(now: Date) async -> Observation {
+        let wall = now.timeIntervalSince1970
+        noteClock(wall: wall)
+        var observation = Observation(now: Int(wall), watchingSince: watchingSince,
+                                      pairs: configuration.pairs.map { pairData($0, now: Int(wall)) },
+                                      sources: configuration.sources, hasAlphaVantageKey: hasKey)
+        observation.clockJump = lastJump
+        (observation.diskFreeFraction, observation.diskFreeBytes) = diskFree()
+        if let url = configuration.resolvedGraphHealthURL {
+            observation.graphService = await graphHealth(url)
+        }
+        observation.units = units()
+        return observation
+    }
+
+    private func noteClock(wall: Double) {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        let monotonic = Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+        if let last = lastReading {
+            let drift = (wall - last.wall) - (monotonic - last.monotonic)
+            if abs(drift) > Double(configuration.alertPolicy.clockJumpTolerance) {
+                lastJump = (Int(wall), Int(drift.rounded()))
+            }
+        }
+        lastReading = (wall, monotonic)
+    }
+
+    private func pairData(_ pair: CurrencyPair, now: Int) -> Observation.PairData {
+        var data = Observation.PairData(pair: pair)
+        data.run = RunRecordStore(stateDirectory: configuration.stateDirectory).load()?.pairs.first { $0.pair == pair }
+        let file = RRDFile(path: configuration.rrdPath(for: pair))
+        guard file.exists else { return data }
+        let policy = configuration.alertPolicy
+        let span = max(policy.priceMoveWindow, (policy.flatlineSlots + 1) * Slot.seconds,
+                       (policy.staleCriticalSlots + 2) * Slot.seconds, 6 * 3600)
+        do {
+            try cache?.flush(file: file)
+            let last = try file.last()
+            let series = try file.fetch(consolidation: "AVERAGE", start: max(now, last) - span, end: max(now, last), resolution: Slot.seconds)
+            let columns = ["rate", "bid", "ask"].map { series.column($0) }
+            data.recent = columns[0].indices.compactMap { index in
+                let time = columns[0][index].time
+                guard time <= last else { return nil }
+                func known(_ column: Int) -> Double? {
+                    let value = columns[column][index].value
+                    return value.isFinite ? value : nil
+                }
+                return Observation.Row(time: time, rate: known(0), bid: known(1), ask: known(2))
+            }
+        } catch {
+            data.fileError = (error as? RRDError)?.message ?? "\(error)"
+        }
+        return data
+    }
+
+    private func diskFree() -> (Double?, Int?) {
+        var stats = statvfs()
+        guard statvfs(configuration.stateDirectory, &stats) == 0, stats.f_blocks > 0 else { return (nil, nil) }
+        let free = Double(stats.f_bavail) / Double(stats.f_blocks)
+        return (free, Int(stats.f_bavail) * Int(stats.f_frsize))
+    }
+
+    /// Up when /healthz answers at all (503 "stale" is the data's problem, and
+    /// RateStale says so); down when it cannot be reached or fails otherwise.
+    private func graphHealth(_ url: String) async -> Observation.Reachability {
+        do {
+            let response = try await http.send(HTTPRequest(url: url, connectTimeout: 2, totalTimeout: 5, maxBodyBytes: 65_536))
+            return response.status == 200 || response.status == 503 ? .up : .down("HTTP \(response.status)")
+        } catch {
+            return .down("\(error)")
+        }
+    }
+
+    /// The units' states, or nil when btcrate's units are not installed or there is no systemd.
+    private func units() -> [Observation.UnitStatus]? {
+        guard let bus, let timer = try? bus.unit(Self.units[0]), timer.loadState == "loaded" else { return nil }
+        return Self.units.compactMap { name in
+            guard let state = name == Self.units[0] ? timer : try? bus.unit(name), state.loadState == "loaded" else { return nil }
+            return Observation.UnitStatus(name: name, activeState: state.activeState, result: state.result)
+        }
+    }
+}

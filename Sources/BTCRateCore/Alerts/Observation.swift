@@ -1,0 +1,77 @@
+/// Everything the alert rules look at, gathered by the watchdog in one pass.
+/// Pure data, so rules are tested with synthetic observations and a chosen `now`.
+public struct Observation: Sendable {
+    public struct Row: Sendable, Equatable {
+        public let time: Int
+        public let rate: Double?
+        public let bid: Double?
+        public let ask: Double?
+
+        public init(time: Int, rate: Double?, bid: Double? = nil, ask: Double? = nil) {
+            self.time = time
+            self.rate = rate
+            self.bid = bid
+            self.ask = ask
+        }
+    }
+
+    public struct PairData: Sendable {
+        public let pair: CurrencyPair
+        /// Set when the RRD file cannot be read; librrd's message.
+        public var fileError: String?
+        /// Recent 10-minute rows, oldest first (unknown values nil).
+        public var recent: [Row]
+        /// This pair's entry in the latest run record.
+        public var run: RunRecord.PairEntry?
+
+        public init(pair: CurrencyPair, fileError: String? = nil, recent: [Row] = [], run: RunRecord.PairEntry? = nil) {
+            self.pair = pair
+            self.fileError = fileError
+            self.recent = recent
+            self.run = run
+        }
+
+        /// The newest slot with a known rate.
+        public var newest: Row? { recent.last { $0.rate != nil } }
+    }
+
+    public enum Reachability: Sendable, Equatable { case up, down(String) }
+
+    public struct UnitStatus: Sendable, Equatable {
+        public let name: String
+        public let activeState: String
+        public let result: String?
+
+        public init(name: String, activeState: String, result: String? = nil) {
+            self.name = name
+            self.activeState = activeState
+            self.result = result
+        }
+    }
+
+    public var now: Int
+    /// When the watchdog started: the baseline for staleness when no sample exists yet.
+    public var watchingSince: Int
+    public var pairs: [PairData]
+    /// Sources in the configured order, and whether an Alpha Vantage key exists.
+    public var sources: [SourceID]
+    public var hasAlphaVantageKey: Bool
+    /// Free space of the state directory's filesystem, as a fraction of its size.
+    public var diskFreeFraction: Double?
+    public var diskFreeBytes: Int?
+    /// The last clock jump seen (wall clock against the monotonic clock): when, and by how many seconds.
+    public var clockJump: (at: Int, seconds: Int)?
+    /// The graph service's /healthz, when it is checked.
+    public var graphService: Reachability?
+    /// btcrate's systemd units, when running under systemd.
+    public var units: [UnitStatus]?
+
+    public init(now: Int, watchingSince: Int, pairs: [PairData], sources: [SourceID] = [.alphavantage, .coinbase, .kraken, .bitstamp],
+                hasAlphaVantageKey: Bool = true) {
+        self.now = now
+        self.watchingSince = watchingSince
+        self.pairs = pairs
+        self.sources = sources
+        self.hasAlphaVantageKey = hasAlphaVantageKey
+    }
+}
