@@ -193,6 +193,20 @@ struct GraphEndpoints: Sendable {
         return JSONAnswer.response(health, status: reasons.isEmpty ? .ok : .serviceUnavailable)
     }
 
+    /// The watchdog's active alerts (from alerts.json), for the page's banner.
+    func alerts() -> Response {
+        struct Item: Encodable { let alert: String; let pair: String?; let severity: String; let state: String; let summary: String; let since: Int }
+        struct Body: Encodable { let firing: Int; let alerts: [Item] }
+        let states = AlertStateStore(stateDirectory: configuration.stateDirectory).load().values
+            .sorted { ($1.severity, $0.key) < ($0.severity, $1.key) }
+        let items = states.map { state in
+            Item(alert: state.key.name.rawValue, pair: state.key.pair.isEmpty ? nil : state.key.pair,
+                 severity: state.severity.rawValue, state: state.phase.rawValue, summary: state.summary,
+                 since: state.firedAt ?? state.activeSince)
+        }
+        return JSONAnswer.response(Body(firing: items.filter { $0.state == "firing" }.count, alerts: items))
+    }
+
     func metricsText() async -> Response {
         var ages: [(String, Int?)] = []
         let now = exactNow

@@ -41,6 +41,7 @@ public struct GraphService: Sendable {
         router.get("/data.json") { request, _ in await endpoints.data(request, csv: false) }
         router.get("/data.csv") { request, _ in await endpoints.data(request, csv: true) }
         router.get("/healthz") { _, _ in await endpoints.health() }
+        router.get("/alerts.json") { _, _ in endpoints.alerts() }
         router.get("/metrics") { _, _ in await endpoints.metricsText() }
         return router
     }
@@ -68,7 +69,7 @@ public struct GraphService: Sendable {
 struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: GraphMetrics
     static var knownPaths: Set<String> {
-        ["/", "/static/app.js", "/static/style.css", "/static/icon.svg", "/graph.png", "/graph.json", "/data.json", "/data.csv", "/healthz", "/metrics"]
+        ["/", "/static/app.js", "/static/style.css", "/static/icon.svg", "/graph.png", "/graph.json", "/data.json", "/data.csv", "/healthz", "/metrics", "/alerts.json"]
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

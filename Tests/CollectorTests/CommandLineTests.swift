@@ -72,8 +72,10 @@ import Testing
 
     @Test func everyCommandExplainsEveryOption() throws {
         let expected: [String: [String]] = [
-            "": ["collect", "run", "graph", "backfill", "config", "Exit codes", "--version"],
+            "": ["collect", "run", "graph", "watchdog", "alerts", "backfill", "config", "Exit codes", "--version"],
             "graph": ["--config", "graph.listen", "/healthz"],
+            "watchdog": ["--config", "READY=1", "alerts.json"],
+            "alerts": ["list", "test"],
             "collect": ["--config", "--json", "Exit codes"],
             "run": ["--config", "SIGTERM"],
             "backfill": ["--config", "--days", "--pair", "--json", "--quiet"],
@@ -147,6 +149,38 @@ import Testing
         let result = try run(["collect"])
         #expect(result.status == 69)
         #expect(result.stderr.contains("no sample for BTC-USD"))
+    }
+
+    @Test func alertsListsTheActiveAlertsAndExits1WhileOneFires() throws {
+        let state = directory.file("state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let empty = try run(["alerts"])
+        #expect(empty.status == 0 && empty.stdout.contains("no active alerts"))
+        var engine = AlertEngine(policy: AlertPolicy())
+        _ = engine.apply([Condition(key: AlertKey(.collectorFailing, pair: "BTC-USD"), active: true, severity: .warning,
+                                    summary: "2 collection runs in a row failed (timeout)", description: "d")], now: 1_705_320_000)
+        try AlertStateStore(stateDirectory: state).save(engine.states, now: 1_705_320_000)
+        let table = try run(["alerts"])
+        #expect(table.status == 1)
+        #expect(table.stdout.contains("STATE ") && table.stdout.contains("firing") && table.stdout.contains("CollectorFailing"))
+        #expect(table.stdout.contains("2024-01-15T12:00:00Z"))
+        let json = try run(["alerts", "list", "--json"])
+        let list = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(list?.first?["severity"] as? String == "warning")
+        let noSinks = try run(["alerts", "test"])
+        #expect(noSinks.status == 78 && noSinks.stderr.contains("no notification sink is configured"))
+    }
+
+    @Test func alertsTestReportsEachSink() throws {
+        let good = try FakeWebhookReceiver()
+        let closed = try FakeWebhookReceiver()
+        let deadURL = closed.url
+        closed.stop()
+        let result = try run(["alerts", "test"], environment: ["BTCRATE_WEBHOOK_URL": good.url, "BTCRATE_SLACK_URL": deadURL])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("webhook: ok"))
+        #expect(result.stdout.contains("slack: FAILED"))
+        #expect(good.waitFor(1).count == 1)
     }
 
     @Test func anUnusableStateDirectoryExits73() throws {

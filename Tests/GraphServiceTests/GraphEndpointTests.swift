@@ -177,6 +177,19 @@ import Testing
         }
     }
 
+    @Test func theAlertBannerReadsTheWatchdogsState() async throws {
+        var engine = AlertEngine(policy: AlertPolicy())
+        _ = engine.apply([Condition(key: AlertKey(.rateStale, pair: "BTC-USD"), active: true, severity: .critical,
+                                    summary: "no new sample for 70 minutes", description: "d")], now: 100)
+        try AlertStateStore(stateDirectory: fixture.directory.path).save(engine.states, now: 100)
+        try await fixture.application().test(.router) { client in
+            let body = try await client.execute(uri: "/alerts.json", method: .get) { try $0.body.json() }
+            #expect(body["firing"] as? Int == 1)
+            let first = (body["alerts"] as? [[String: Any]])?.first
+            #expect(first?["alert"] as? String == "RateStale" && first?["severity"] as? String == "critical")
+        }
+    }
+
     @Test func metricsFollowTheExpositionFormat() async throws {
         try await fixture.application().test(.router) { client in
             _ = try await client.execute(uri: "/graph.png?start=-1d", method: .get) { $0.status }

@@ -111,6 +111,13 @@ def main():
         subprocess.run([btcrate, "backfill", "--days", "14", "--quiet"], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         subprocess.run([btcrate, "collect"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # A firing alert as the watchdog would keep it, for the page's banner.
+        now = int(time.time())
+        with open(os.path.join(work, "state", "alerts.json"), "w") as out:
+            json.dump({"version": 1, "updated_at": "", "alerts": [{
+                "key": {"name": "FallbackInUse", "pair": "BTC-USD"}, "phase": "firing", "severity": "info",
+                "summary": "BTC-USD: samples come from Coinbase Exchange, a fallback source", "description": "d",
+                "active_since": now, "fired_at": now, "last_notified_at": now}]}, out)
         graph = subprocess.Popen([btcrate, "graph"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes.append(graph)
         base = f"http://127.0.0.1:{port}"
@@ -139,6 +146,8 @@ def main():
         first_src = wait_for(lambda: image_loaded(tools))
         check("page loads and shows a graph", first_src is not None)
         tools.screenshot("page-7d.png")
+        banner = wait_for(lambda: tools.evaluate("document.getElementById('alerts').hidden ? null : document.getElementById('alerts').innerText"))
+        check("the banner shows the firing alert", banner is not None and "FallbackInUse" in banner, str(banner))
         check("the page states the time zone", "UTC" in (tools.evaluate("document.body.innerText") or ""))
         check("the summary shows the latest rate and its source",
               "source: " in (tools.evaluate("document.getElementById('summary').innerText") or ""))

@@ -12,6 +12,11 @@ enum PageCSS {
     .change.up { color: #1a7f37; } .change.down { color: #c62828; }
     #age.stale { color: #c62828; font-weight: 600; }
     #age, #source { color: var(--muted); }
+    #alerts { list-style: none; margin: 10px 0 0; padding: 0; }
+    #alerts li { padding: 6px 10px; margin-bottom: 4px; border-left: 4px solid #f9a825; background: #fff8e1; }
+    #alerts li.critical { border-color: #c62828; background: #ffebee; }
+    #alerts li.info { border-color: #1565c0; background: #e3f2fd; }
+    #alerts b { margin-right: 6px; }
     nav { display: flex; flex-wrap: wrap; gap: 8px; margin: 10px 0; }
     .group { display: inline-flex; }
     button, select { font: inherit; padding: 6px 10px; border: 1px solid var(--line); background: #fafafa; cursor: pointer; }

@@ -22,6 +22,7 @@ enum PageHTML {
         <span id="source"></span>
       </div>
     </header>
+    <ul id="alerts" aria-live="polite" hidden></ul>
     <nav id="controls" aria-label="Range">
       <span class="group" id="presets">
         <button data-range="6h">6 h</button><button data-range="1d">1 d</button><button data-range="7d">7 d</button><button data-range="30d">30 d</button><button data-range="1y">1 y</button><button data-range="5y">5 y</button><button data-range="all">all</button>

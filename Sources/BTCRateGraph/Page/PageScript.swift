@@ -203,11 +203,30 @@ enum PageScript {
       $("style").addEventListener("change", (event) => { view.style = event.target.value; load(); });
       $("pair").addEventListener("change", (event) => { view.pair = event.target.value; load(); });
 
+      // The watchdog's firing alerts, as a banner above the graph.
+      async function loadAlerts() {
+        try {
+          const body = await fetchJSON("/alerts.json");
+          const list = $("alerts");
+          list.innerHTML = "";
+          for (const alert of body.alerts.filter((a) => a.state === "firing")) {
+            const item = document.createElement("li");
+            item.className = alert.severity;
+            const name = document.createElement("b");
+            name.textContent = alert.alert + (alert.pair ? " " + alert.pair : "");
+            item.append(name, document.createTextNode(alert.summary + " (since " + fmtTime(alert.since) + ")"));
+            list.append(item);
+          }
+          list.hidden = list.children.length === 0;
+        } catch (error) { /* the banner is optional; the graph still works */ }
+      }
+
       let resizeTimer = null;
       window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(load, 250); });
 
       // Auto-refresh: only a live view (ending "now") follows new samples; a range
       // that ends in the past is never refreshed, and the user's zoom is kept.
+      setInterval(loadAlerts, REFRESH_MS);
       setInterval(async () => {
         if (!meta || !isLive() || document.hidden || drag) return;
         try {
@@ -219,6 +238,7 @@ enum PageScript {
       }, REFRESH_MS);
 
       load();
+      loadAlerts();
     })();
     """#
 }
