@@ -188,6 +188,16 @@ public final class FakeSMTPServer: FakeTCPServer, @unchecked Sendable {
             } else if upper.hasPrefix("STARTTLS") {
                 connection.write("454 TLS not available\r\n")
             } else if upper.hasPrefix("AUTH") {
+                // Without an initial response (libcurl's default), ask for the credentials.
+                let parts = line.split(separator: " ")
+                if parts.count < 3 {
+                    connection.write("334 \r\n")
+                    guard connection.line() != nil else { return }
+                    if parts.count == 2, parts[1].uppercased() == "LOGIN" {
+                        connection.write("334 UGFzc3dvcmQ6\r\n")
+                        guard connection.line() != nil else { return }
+                    }
+                }
                 authenticated = true
                 connection.write("235 ok\r\n")
             } else if upper.hasPrefix("MAIL FROM:") {

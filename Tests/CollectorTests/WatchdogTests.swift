@@ -91,14 +91,16 @@ import Testing
 
     @Test func emailGoesOutThroughLibcurlWithProperHeaders() throws {
         let smtp = try FakeSMTPServer()
-        let (notifier, _) = notifier {
+        let (notifier, _) = notifier({
             $0.smtpURL = smtp.url
             $0.smtpFrom = "btcrate@example.org"
             $0.smtpTo = ["ops@example.org", "oncall@example.org"]
             $0.smtpStartTLS = false
-        }
+            $0.smtpUsername = "btcrate"
+        }, password: "hunter2")
         notifier.notify(transitions())
         let mail = try #require(smtp.waitFor(1).first)
+        #expect(mail.authenticated)
         #expect(mail.from == "btcrate@example.org")
         #expect(mail.recipients == ["ops@example.org", "oncall@example.org"])
         for header in ["Date: ", "From: btcrate@example.org", "To: ops@example.org, oncall@example.org",

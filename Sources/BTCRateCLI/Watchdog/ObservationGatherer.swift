@@ -30,8 +30,14 @@ final class ObservationGatherer: @unchecked Sendable {
     func gather(now: Date) async -> Observation {
         let wall = now.timeIntervalSince1970
         noteClock(wall: wall)
-        var observation = Observation(now: Int(wall), watchingSince: watchingSince,
-                                      pairs: configuration.pairs.map { pairData($0, now: Int(wall)) },
+        // librrd reads block: do them on a Dispatch thread, not the cooperative pool
+        // (which `btcrate run` shares with the graph service).
+        let pairs = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: self.configuration.pairs.map { self.pairData($0, now: Int(wall)) })
+            }
+        }
+        var observation = Observation(now: Int(wall), watchingSince: watchingSince, pairs: pairs,
                                       sources: configuration.sources, hasAlphaVantageKey: hasKey)
         observation.clockJump = lastJump
         (observation.diskFreeFraction, observation.diskFreeBytes) = diskFree()
