@@ -126,6 +126,10 @@ import Testing
     }
 
     @Test func theServiceNotifiesSystemdAndReactsToAFailingCollector() async throws {
+        try await AsyncLock.notifyEnvironment.withLock { try await serviceReactsToAFailingCollector() }
+    }
+
+    func serviceReactsToAFailingCollector() async throws {
         let stack = try TestStack()
         let webhook = try FakeWebhookReceiver()
         stack.configuration.sources = [.coinbase]
@@ -169,6 +173,10 @@ import Testing
 
 extension WatchdogTests {
     @Test func itPingsTheSystemdWatchdogAtHalfTheInterval() async throws {
+        try await AsyncLock.notifyEnvironment.withLock { try await pingsAtHalfTheInterval() }
+    }
+
+    func pingsAtHalfTheInterval() async throws {
         let stack = try TestStack()
         stack.configuration.graphHealthURL = nil
         // An hour's poll: every message after READY=1 comes from the ping schedule.
@@ -189,32 +197,3 @@ extension WatchdogTests {
     }
 }
 
-/// A datagram socket standing in for systemd's notification socket.
-final class NotifySocket {
-    let path: String
-    private let fd: Int32
-
-    init(path: String) throws {
-        self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0 else { throw CocoaError(.fileWriteUnknown) }
-    }
-
-    deinit { close(fd) }
-
-    func receive(timeout: Double) -> String? {
-        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&entry, 1, Int32(timeout * 1000)) > 0 else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = recv(fd, &buffer, buffer.count, 0)
-        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : nil
-    }
-}

@@ -24,25 +24,14 @@ import Testing
         #expect(line == #"warning: quota used up error="two words" pair=BTC-USD source=alphavantage"#)
     }
 
-    @Test func notifyReachesTheSocketNamedByNotifySocket() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("notify.sock")
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
+    @Test func notifyReachesTheSocketNamedByNotifySocket() async throws {
+        try await AsyncLock.notifyEnvironment.withLock {
+            let directory = TemporaryDirectory()
+            let socket = try NotifySocket(path: directory.file("notify.sock"))
+            setenv("NOTIFY_SOCKET", socket.path, 1)
+            defer { unsetenv("NOTIFY_SOCKET") }
+            #expect(ServiceNotifier.notify("READY=1\nSTATUS=testing"))
+            #expect(socket.receive(timeout: 5) == "READY=1\nSTATUS=testing")
         }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        #expect(bound == 0)
-        setenv("NOTIFY_SOCKET", path, 1)
-        defer { unsetenv("NOTIFY_SOCKET") }
-        #expect(ServiceNotifier.notify("READY=1\nSTATUS=testing"))
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-        #expect(String(decoding: buffer.prefix(max(0, count)), as: UTF8.self) == "READY=1\nSTATUS=testing")
     }
 }

@@ -21,9 +21,9 @@ final class AlertNotifier: Sendable {
         let poster = JSONPoster(timeout: configuration.notify.timeout)
         let notify = configuration.notify
         var sinks: [any AlertSink] = []
-        if let url = notify.webhookURL { sinks.append(WebhookSink(url: url, poster: poster)) }
-        if let url = notify.slackURL { sinks.append(SlackSink(url: url, poster: poster)) }
-        if let url = notify.alertmanagerURL { sinks.append(AlertmanagerSink(baseURL: url, poster: poster)) }
+        if let url = notify.webhookURL { sinks.append(JSONSink.webhook(url, poster)) }
+        if let url = notify.slackURL { sinks.append(JSONSink.slack(url, poster)) }
+        if let url = notify.alertmanagerURL { sinks.append(JSONSink.alertmanager(url, poster)) }
         if notify.smtpURL != nil { sinks.append(EmailSink(notify: notify, password: smtpPassword)) }
         self.sinks = sinks
         self.logger = logger

@@ -29,35 +29,31 @@ struct JSONPoster: Sendable {
     }
 }
 
-struct WebhookSink: AlertSink {
-    let name = "webhook"
+/// The sinks that POST a JSON body: the generic webhook, Slack and Alertmanager
+/// differ only in their URL and in which payload they send.
+struct JSONSink: AlertSink {
+    let name: String
     let url: String
     let poster: JSONPoster
+    let body: @Sendable (AlertPayloads, [Transition]) -> Any
 
-    func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws {
-        try await poster.post(url, AlertPayloads.json(payloads.webhook(transitions)))
+    static func webhook(_ url: String, _ poster: JSONPoster) -> JSONSink {
+        JSONSink(name: "webhook", url: url, poster: poster) { $0.webhook($1) }
     }
-}
 
-struct SlackSink: AlertSink {
-    let name = "slack"
-    let url: String
-    let poster: JSONPoster
-
-    func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws {
-        try await poster.post(url, AlertPayloads.json(payloads.slack(transitions)))
+    static func slack(_ url: String, _ poster: JSONPoster) -> JSONSink {
+        JSONSink(name: "slack", url: url, poster: poster) { $0.slack($1) }
     }
-}
 
-struct AlertmanagerSink: AlertSink {
-    let name = "alertmanager"
-    let baseURL: String
-    let poster: JSONPoster
-
-    func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws {
+    /// Alertmanager's v2 API lives under its base URL.
+    static func alertmanager(_ baseURL: String, _ poster: JSONPoster) -> JSONSink {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
-        try await poster.post(base + "/api/v2/alerts", AlertPayloads.json(payloads.alertmanager(transitions)))
+        return JSONSink(name: "alertmanager", url: base + "/api/v2/alerts", poster: poster) { $0.alertmanager($1) }
+    }
+
+    func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws {
+        try await poster.post(url, AlertPayloads.json(body(payloads, transitions)))
     }
 }
 
