@@ -29,7 +29,9 @@ struct WatchdogService: Service {
         }
         let pingInterval = ServiceNotifier.watchdogInterval.map { $0 / 2 }
         let restored = engine.firing.count
-        logger.notice("watchdog started: \(configuration.pairs.count) pairs, \(notifier.sinks.count) sinks (\(notifier.sinks.map(\.name).joined(separator: ", ")))\(restored > 0 ? ", \(restored) alerts still firing from before" : "")")
+        let sinks = notifier.sinks.isEmpty ? "the journal only" : "the journal and " + notifier.sinks.map(\.name).joined(separator: ", ")
+        let pairs = configuration.pairs.count == 1 ? "1 pair" : "\(configuration.pairs.count) pairs"
+        logger.notice("watchdog started: \(pairs), alerts go to \(sinks)\(restored > 0 ? "; \(restored) still firing from before" : "")")
         var ready = false
 
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
