@@ -26,10 +26,8 @@ struct GraphEndpoints: Sendable {
     /// Parses and checks a request, or returns the answer explaining why not.
     private func prepare(_ request: Request) async -> Result<Prepared, ErrorAnswer> {
         let query: GraphQuery
-        let range: ClosedRange<Int>
         do throws(GraphQuery.Invalid) {
             query = try GraphQuery(rawQuery: request.uri.query ?? "", pairs: configuration.pairs)
-            range = try query.range(now: anchoredNow)
         } catch {
             return .failure(ErrorAnswer(.badRequest, error.reason))
         }
@@ -42,6 +40,13 @@ struct GraphEndpoints: Sendable {
         }
         guard let version else {
             return .failure(ErrorAnswer(.notFound, "no data for \(query.pair) yet"))
+        }
+        let range: ClosedRange<Int>
+        do throws(GraphQuery.Invalid) {
+            let oldest = query.start == .first ? await service.store.oldestSample(query.pair, version: version) : nil
+            range = try query.range(now: anchoredNow, oldest: oldest)
+        } catch {
+            return .failure(ErrorAnswer(.badRequest, error.reason))
         }
         let style = query.effectiveStyle(span: range.upperBound - range.lowerBound)
         return .success(Prepared(query: query, range: range, style: style, version: version))

@@ -2,6 +2,7 @@ import BTCRateCore
 import Foundation
 import LibRRD
 import Hummingbird
+import Synchronization
 
 /// Read access to the pairs' RRD files for the graph service: all librrd work
 /// for graphs and exports runs on the `RenderThread`, and with rrdcached the
@@ -10,6 +11,7 @@ public final class GraphStore: Sendable {
     let configuration: Configuration
     let renderThread: RenderThread
     let cache: RRDCachedClient?
+    private let oldest = Mutex<[String: Int]>([:])
 
     public init(configuration: Configuration, renderThread: RenderThread) {
         self.configuration = configuration
@@ -23,12 +25,40 @@ public final class GraphStore: Sendable {
     /// nanoseconds (after a flush, with rrdcached). Nil if the file is missing.
     func version(of pair: CurrencyPair) async throws -> Int? {
         let file = file(pair)
+        var info = stat()
+        // A missing file is "no data yet" (404), whatever rrdcached would say about it.
+        guard stat(file.path, &info) == 0 else { return nil }
         if let cache {
             try await offloaded { try cache.flush(file: file) }
+            guard stat(file.path, &info) == 0 else { return nil }
         }
-        var info = stat()
-        guard stat(file.path, &info) == 0 else { return nil }
         return Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+    }
+
+    /// The time of the pair's oldest known sample (`start=first`, the page's "all"),
+    /// remembered per file version: finding it reads whole archives.
+    func oldestSample(_ pair: CurrencyPair, version: Int) async -> Int? {
+        let key = "\(pair)|\(version)"
+        if let known = oldest.withLock({ $0[key] }) { return known }
+        let file = file(pair)
+        let found = try? await offloaded { () -> Int? in
+            let last = try file.last()
+            // Coarsest first: the daily archive reaches furthest back. A consolidated
+            // row needs half its slots known, so a young file may show only in finer ones.
+            for (span, resolution) in [(100 * 365 * 86_400, 86_400), (10 * 365 * 86_400, 3600), (2 * 365 * 86_400, Slot.seconds)] {
+                let series = try file.fetch(consolidation: "AVERAGE", start: max(0, last - span), end: last, resolution: resolution)
+                if let first = series.column("rate").first(where: { !$0.value.isNaN }) {
+                    return max(0, first.time - resolution)
+                }
+            }
+            return nil
+        }
+        guard let found = found ?? nil else { return nil }
+        oldest.withLock { cache in
+            if cache.count > 64 { cache.removeAll() }
+            cache[key] = found
+        }
+        return found
     }
 
     func render(_ pair: CurrencyPair, range: ClosedRange<Int>, width: Int, height: Int,

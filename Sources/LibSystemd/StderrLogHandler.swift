@@ -28,14 +28,23 @@ public struct StderrLogHandler: LogHandler {
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
+    /// One entry is one line: a newline inside a message or a value (a source's
+    /// error body, say) is written as `\n`, so it can never forge a second entry.
     public static func format(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
-        var line = "\(level.rawValue): \(message)"
+        var line = "\(level.rawValue): \(oneLine(message))"
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
-            let text = "\(value)"
+            let text = oneLine("\(value)")
             let needsQuotes = text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" })
             line += " \(key)=" + (needsQuotes ? "\"\(text.replacingOccurrences(of: "\"", with: "\\\""))\"" : text)
         }
         return line
+    }
+
+    static func oneLine(_ text: String) -> String {
+        // Bytes, not Characters: "\r\n" is one Character, equal to neither.
+        guard text.utf8.contains(where: { $0 == 10 || $0 == 13 }) else { return text }
+        return text.replacingOccurrences(of: "\r\n", with: "\\n").replacingOccurrences(of: "\n", with: "\\n")
+            .replacingOccurrences(of: "\r", with: "\\r")
     }
 }
 

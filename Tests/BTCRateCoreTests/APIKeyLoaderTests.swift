@@ -28,6 +28,15 @@ import Testing
         #expect(found == .init(key: "CREDKEY1", origin: "systemd credential"))
     }
 
+    /// The .deb's empty placeholder credential means "no key yet": the next places are tried.
+    @Test func anEmptyCredentialCountsAsAbsent() throws {
+        let credentials = directory + "/credentials"
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: credentials + "/alphavantage-api-key", contents: Data("\n".utf8))
+        #expect(try loader.load(keyFile: nil, environment: ["CREDENTIALS_DIRECTORY": credentials]) == nil)
+        #expect(try loader.load(keyFile: nil, environment: ["CREDENTIALS_DIRECTORY": credentials, "ALPHAVANTAGE_API_KEY": "ENVKEY3"])?.key == "ENVKEY3")
+    }
+
     @Test func thenTheKeyFileThenTheEnvironment() throws {
         let file = write("  FILEKEY2  \n", "keyfile2")
         #expect(try loader.load(keyFile: file, environment: ["ALPHAVANTAGE_API_KEY": "ENVKEY3"])?.key == "FILEKEY2")

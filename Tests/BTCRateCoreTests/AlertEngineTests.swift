@@ -57,7 +57,8 @@ import Testing
         #expect(repeated.map(\.kind) == [.repeated])
         #expect(repeated.first?.stateWord == "firing")
         #expect(engine.apply([condition(true)], now: 4300).isEmpty)
-        #expect(engine.nextDeadline() == 7800)
+        #expect(engine.nextDeadline(after: 4300) == 7800)
+        #expect(engine.nextDeadline(after: 7800) == nil)
     }
 
     @Test func escalationIsNotifiedAtOnce() {

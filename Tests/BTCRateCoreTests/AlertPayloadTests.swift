@@ -28,9 +28,10 @@ import Testing
         #expect(try JSONSerialization.jsonObject(with: Data(AlertPayloads.json(body))) is [String: Any])
     }
 
-    @Test func alertmanagerResolvesWithEndsAt() {
+    @Test func alertmanagerResolvesWithEndsAtAndKeepsFiringAlertsAlive() {
         let body = payloads.alertmanager([transition(.firing, .rateStale), transition(.resolved, .rateStale)])
-        #expect(body[0]["endsAt"] == nil)
+        // Firing: endsAt ahead by the validity (600 s here), renewed by each re-post.
+        #expect(body[0]["endsAt"] as? String == "2024-01-15T12:10:00Z")
         #expect(body[1]["endsAt"] as? String == "2024-01-15T12:00:00Z")
         #expect(body[0]["startsAt"] as? String == "1970-01-01T00:02:40Z")
     }

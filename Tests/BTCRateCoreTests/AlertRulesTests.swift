@@ -117,4 +117,44 @@ import Testing
         #expect(condition(.flatline, observe(recent: rows([40000, 40000, 40000, 40000, 40000, 40001])))?.active == false)
         #expect(condition(.flatline, observe(recent: rows([40000, nil, 40000, 40000, 40000, 40000, 40000])))?.active == false)
     }
+
+    /// SpreadWide judges the newest sample only: an old wide row does not keep it firing.
+    @Test func spreadWideLooksAtTheNewestSampleOnly() {
+        let old = Observation.Row(time: slot - 600, rate: 40000, bid: 39700, ask: 40300)
+        let newestWithoutSides = Observation.Row(time: slot, rate: 40000)
+        #expect(condition(.spreadWide, observe(recent: [old, newestWithoutSides]))?.active == false)
+        let newestNarrow = Observation.Row(time: slot, rate: 40000, bid: 39995, ask: 40005)
+        #expect(condition(.spreadWide, observe(recent: [old, newestNarrow]))?.active == false)
+    }
+
+    /// A watchdog restarted during an outage longer than the rows it reads still
+    /// counts staleness from the file's last update, never from its own start.
+    @Test func rateStaleSurvivesARestartDuringALongOutage() throws {
+        let now = slot + 12 * 3600
+        var observation = Observation(now: now, watchingSince: now - 5, pairs: [Observation.PairData(pair: pair)])
+        observation.pairs[0].lastUpdate = slot
+        let stale = rules.evaluate(observation, active: []).first { $0.key.name == .rateStale }
+        #expect(stale?.active == true && stale?.severity == .critical)
+        // Without a file, the run record's last success is the baseline.
+        var fromRecord = Observation(now: now, watchingSince: now - 5, pairs: [Observation.PairData(pair: pair, run: try run())])
+        fromRecord.pairs[0].run?.lastSuccess = Timestamp.iso8601(slot + 30)
+        #expect(rules.evaluate(fromRecord, active: []).first { $0.key.name == .rateStale }?.active == true)
+    }
+
+    /// Alerts whose pair left the configuration, or whose check was switched off, are forgotten.
+    @Test func obsoleteAlertsAreRecognised() throws {
+        let other = try CurrencyPair(parsing: "ETH-USD")
+        #expect(rules.isObsolete(AlertKey(.rateStale, pair: "ETH-USD"), pairs: [pair], graphHealthChecked: true))
+        #expect(!rules.isObsolete(AlertKey(.rateStale, pair: "ETH-USD"), pairs: [pair, other], graphHealthChecked: true))
+        #expect(rules.isObsolete(AlertKey(.graphServiceDown), pairs: [pair], graphHealthChecked: false))
+        #expect(!rules.isObsolete(AlertKey(.graphServiceDown), pairs: [pair], graphHealthChecked: true))
+        #expect(rules.isObsolete(AlertKey(.priceAbove, pair: "BTC-USD"), pairs: [pair], graphHealthChecked: true))
+        #expect(!rules.isObsolete(AlertKey(.clockJump), pairs: [pair], graphHealthChecked: true))
+    }
+
+    @Test func timestampsReadBackWhatTheyWrite() {
+        #expect(Timestamp.parse(Timestamp.iso8601(slot)) == slot)
+        #expect(Timestamp.parse("2026-13-01T00:00:00Z") == nil)
+        #expect(Timestamp.parse("yesterday") == nil)
+    }
 }

@@ -66,6 +66,16 @@ import Testing
         }
     }
 
+    /// Configured with the key "demo", the demo-key message is still recognised:
+    /// classification reads the raw text, only the kept detail is redacted.
+    @Test func theDemoKeyIsRecognisedWhenItIsTheConfiguredKey() {
+        let demo = AlphaVantageSource(baseURL: "http://x", apiKey: "demo", http: CannedHTTP([:]))
+        do {
+            _ = try demo.parse(Array(AlphaVantageBodies.demo.utf8), pair: pair)
+            Issue.record("expected failure")
+        } catch { #expect(error.kind == .demoKey) }
+    }
+
     @Test func theEchoedKeyIsRedactedEvenWhenItIsNotTheConfiguredOne() {
         let other = AlphaVantageSource(baseURL: "http://x", apiKey: "MYKEY", http: CannedHTTP([:]))
         do {

@@ -76,11 +76,24 @@ import Testing
         ("[validation.BTC-USD]\nspread = 3", "validation.BTC-USD.spread"),
         ("pairs = BTC-USD", "must be inside a [section]"),
         ("[collector]\njust words", "expected key = value"),
+        ("[notify]\nsmtp_url = smtp://mail:25\nsmtp_from = a@b.c\nsmtp_to = d@e.f\nsmtp_username = me\nsmtp_starttls = false",
+         "the password would cross the network in clear text"),
     ])
     func badConfigurationNamesTheKeyAndTheProblem(text: String, expected: String) throws {
         let path = try temporaryFile(text)
         let message = error { () throws(ConfigError) in try loader.load(path: path, environment: [:]) }
         #expect(message?.contains(expected) == true, "\(message ?? "no error")")
+    }
+
+    /// A Slack URL's path is its token: errors and `btcrate config` show scheme and host only.
+    @Test func notificationURLsAreMaskedInErrors() throws {
+        let path = try temporaryFile("[notify]\nslack_url = ftp://hooks.example/services/T0/B0/TOKEN123")
+        let message = error { () throws(ConfigError) in try loader.load(path: path, environment: [:]) }
+        #expect(message?.contains("notify.slack_url") == true)
+        #expect(message?.contains("TOKEN123") == false, "\(message ?? "")")
+        #expect(URLMask.mask("https://hooks.slack.com/services/T0/B0/TOKEN123") == "https://hooks.slack.com/(hidden)")
+        #expect(URLMask.mask("smtps://user:pass@mail.example:465") == "smtps://(hidden)@mail.example:465")
+        #expect(URLMask.mask("http://127.0.0.1:9093") == "http://127.0.0.1:9093")
     }
 
     @Test func badEnvironmentNamesTheVariable() {

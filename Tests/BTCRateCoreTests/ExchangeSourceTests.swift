@@ -52,6 +52,23 @@ import Testing
         #expect(throws: FetchFailure.self) { try source.parseCandles(Array(#"{"status":"error","reason":"nope"}"#.utf8)) }
     }
 
+    /// Hostile numbers in a Bitstamp answer are malformed bodies, never a trap on Int().
+    @Test func bitstampTimestampsMustBeUnixTimes() throws {
+        let source = BitstampSource(baseURL: "http://x", http: CannedHTTP([:]))
+        for stamp in [#""nan""#, #""inf""#, "1e300", "-5", #""1e19""#] {
+            let ticker = #"{"last":"45000.5","timestamp":"# + stamp + "}"
+            do {
+                _ = try source.parseTicker(Array(ticker.utf8), pair: pair)
+                Issue.record("accepted timestamp \(stamp)")
+            } catch { #expect(error.kind == .malformedBody) }
+            let history = #"{"data":{"ohlc":[{"timestamp":"# + stamp + #","open":"1","high":"2","low":"0.5","close":"2"}]}}"#
+            do {
+                _ = try source.parseCandles(Array(history.utf8))
+                Issue.record("accepted candle timestamp \(stamp)")
+            } catch { #expect(error.kind == .malformedBody) }
+        }
+    }
+
     @Test func historyRequestsNameTheTenMinuteStep() async throws {
         let url = "http://x/api/v2/ohlc/btcusd/?step=600&limit=3&start=1705320000&end=1705321200"
         let http = CannedHTTP([url: .status(200, #"{"data":{"ohlc":[]}}"#)])

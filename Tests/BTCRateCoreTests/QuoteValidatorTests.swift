@@ -33,6 +33,13 @@ import Testing
         #expect(kind(quote(45000, age: -121)) == .futureQuote)
     }
 
+    @Test func aQuoteWithAnImpossibleTimeIsRefusedNotTrapped() {
+        for time in [Double.nan, .infinity, -.infinity, 1e300, -1] {
+            let quote = Quote(pair: pair, rate: 45000, bid: nil, ask: nil, observedAt: Date(timeIntervalSince1970: time), source: .bitstamp)
+            #expect(kind(quote) == .malformedBody, "\(time)")
+        }
+    }
+
     @Test func toleratesSmallClockSkew() {
         #expect(kind(quote(45000, age: -60)) == nil)
         #expect(kind(quote(45000, age: 1799)) == nil)

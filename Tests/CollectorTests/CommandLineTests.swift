@@ -231,4 +231,48 @@ import Testing
         #expect(process.terminationStatus == 0, "\(stderr)")
         #expect(stderr.contains("btcrate run stopped"))
     }
+
+    @Test func graphReloadsOnSIGHUPAndKeepsRunningWhenTheNewFileIsBad() throws {
+        let config = directory.file("graph.conf")
+        let (first, second) = (Self.freePort(), Self.freePort())
+        try "[graph]\nlisten = 127.0.0.1:\(first)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let socket = try NotifySocket(path: directory.file("notify.sock"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["graph"]
+        process.environment = environment.merging(["BTCRATE_CONFIG": config, "NOTIFY_SOCKET": socket.path]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        func status(_ port: Int) -> Int? {
+            (try? CurlHTTPClient(userAgent: "test").perform(HTTPRequest(url: "http://127.0.0.1:\(port)/")))?.status
+        }
+        #expect(socket.receive(timeout: 20)?.hasPrefix("READY=1") == true)
+        #expect(status(first) == 200)
+
+        // A valid new file: RELOADING=1, then READY=1 from the service rebound to the new address.
+        try "[graph]\nlisten = 127.0.0.1:\(second)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        #expect(socket.receive(timeout: 10)?.hasPrefix("RELOADING=1") == true)
+        #expect(socket.receive(timeout: 10)?.hasPrefix("READY=1") == true)
+        #expect(status(second) == 200)
+        #expect(status(first) == nil)
+
+        // A broken file: an error, and the running service stays as it was.
+        try "[graph]\nlisten = nowhere\n".write(toFile: config, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        #expect(socket.receive(timeout: 2) == nil)
+        #expect(status(second) == 200)
+
+        process.terminate()
+        process.waitUntilExit()
+        #expect(socket.receive(timeout: 5)?.contains("STOPPING=1") == true)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("configuration reloaded"))
+        #expect(stderr.contains("configuration not reloaded, the running one stays: "))
+        #expect(stderr.contains("graph.listen"))
+    }
 }

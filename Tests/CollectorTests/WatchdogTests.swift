@@ -47,6 +47,22 @@ import Testing
         #expect(line.metadata["MESSAGE_ID"] == AlertNotifier.firingMessageID)
     }
 
+    /// Alertmanager resolves an alert it stops hearing about: firing alerts are
+    /// re-posted to it (and only to it) with a renewed endsAt.
+    @Test func firingAlertsAreRepostedToAlertmanagerOnly() throws {
+        let webhook = try FakeWebhookReceiver(), manager = try FakeWebhookReceiver()
+        let (notifier, log) = notifier {
+            $0.webhookURL = webhook.url
+            $0.alertmanagerURL = manager.url
+        }
+        notifier.refreshAlertmanager(transitions().map(\.alert), now: 5000)
+        let posted = try #require(manager.waitFor(1).first?.json as? [[String: Any]])
+        #expect((posted.first?["labels"] as? [String: String])?["alertname"] == "RateStale")
+        #expect(posted.first?["endsAt"] as? String == Timestamp.iso8601(5000 + AlertNotifier.alertmanagerValidity(poll: 30)))
+        #expect(webhook.waitFor(1, timeout: 1).isEmpty)
+        #expect(!log.lines.contains { $0.metadata["alert"] != nil })
+    }
+
     @Test func resolvedEntriesAreNotices() {
         let (notifier, log) = notifier { _ in }
         notifier.notify(transitions(.resolved))
@@ -96,11 +112,10 @@ import Testing
             $0.smtpFrom = "btcrate@example.org"
             $0.smtpTo = ["ops@example.org", "oncall@example.org"]
             $0.smtpStartTLS = false
-            $0.smtpUsername = "btcrate"
-        }, password: "hunter2")
+        })
         notifier.notify(transitions())
         let mail = try #require(smtp.waitFor(1).first)
-        #expect(mail.authenticated)
+        #expect(!mail.authenticated)
         #expect(mail.from == "btcrate@example.org")
         #expect(mail.recipients == ["ops@example.org", "oncall@example.org"])
         for header in ["Date: ", "From: btcrate@example.org", "To: ops@example.org, oncall@example.org",
@@ -109,6 +124,22 @@ import Testing
             #expect(mail.data.contains(header), "missing \(header)")
         }
         #expect(mail.data.contains("[CRITICAL] RateStale BTC-USD: no new sample for 70 minutes"))
+    }
+
+    /// A login never crosses the network in clear text, whatever smtp_starttls says
+    /// (the configuration loader refuses that combination as well).
+    @Test func aPasswordIsNeverSentWithoutTLS() async throws {
+        let smtp = try FakeSMTPServer()
+        let (notifier, _) = notifier({
+            $0.smtpURL = smtp.url
+            $0.smtpFrom = "btcrate@example.org"
+            $0.smtpTo = ["ops@example.org"]
+            $0.smtpStartTLS = false
+            $0.smtpUsername = "btcrate"
+        }, password: "hunter2")
+        let results = await notifier.test(now: 0)
+        #expect(results.count == 1 && results[0].error != nil)
+        #expect(smtp.received.isEmpty)
     }
 
     @Test func aMailThatRequiresTLSIsNeverSentInClearText() async throws {

@@ -65,6 +65,21 @@ import Testing
         }
     }
 
+    /// The page's "all" (`start=first`) begins at the oldest sample, and its "now"
+    /// button sends spans in seconds, seven digits and more for long views.
+    @Test func allStartsAtTheOldestSampleAndLongSpansInSecondsWork() async throws {
+        try await fixture.application().test(.router) { client in
+            let all = try await client.execute(uri: "/graph.json?start=first&end=now", method: .get) { try $0.body.json() }
+            let start = try #require(all["graph_start"] as? Int)
+            // The daily archive's first known row, minus one row: within a day or two before the first slot.
+            #expect(start <= GraphFixture.firstSlot && start >= GraphFixture.firstSlot - 2 * 86_400, "\(start)")
+            let long = try await client.execute(uri: "/graph.json?start=-31536000s&end=now", method: .get) { try $0.body.json() }
+            #expect(long["graph_start"] as? Int == GraphFixture.now / 60 * 60 - 31_536_000)
+            try await client.execute(uri: "/graph.png?start=-100y", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/graph.png?start=-1d&end=first", method: .get) { #expect($0.status == .badRequest) }
+        }
+    }
+
     @Test func repeatedRequestsComeFromTheCacheAndRevalidateWith304() async throws {
         try await fixture.application().test(.router) { client in
             let uri = "/graph.png?start=\(start)&end=\(end)"

@@ -24,6 +24,14 @@ import Testing
         #expect(line == #"warning: quota used up error="two words" pair=BTC-USD source=alphavantage"#)
     }
 
+    @Test func aStderrEntryIsAlwaysOneLine() {
+        let line = StderrLogHandler.format(level: .error, message: "bad body:\nerror: forged",
+                                           metadata: ["detail": "a\r\nb", "x": "c\rd"])
+        #expect(!line.utf8.contains(10) && !line.utf8.contains(13))
+        #expect(line.hasPrefix("error: bad body:\\nerror: forged"))
+        #expect(line.contains("detail=a\\nb") && line.contains("x=c\\rd"))
+    }
+
     @Test func notifyReachesTheSocketNamedByNotifySocket() async throws {
         try await AsyncLock.notifyEnvironment.withLock {
             let directory = TemporaryDirectory()

@@ -200,6 +200,32 @@ def main():
             check("the URL reproduces the view",
                   reloaded is not None and f"start={query['start']}" in reloaded and f"end={query['end']}" in reloaded)
 
+        # "all" starts at the oldest sample; "now" after a long view sends a long relative span.
+        tools.call("Page.navigate", url=base + "/?start=-7d&end=now")
+        wait_for(lambda: image_loaded(tools))
+        def view_after(pattern):
+            """The page's URL once it matches, with its image loaded (the image URL is the
+            server's absolute one; the page's own URL keeps the view as the user chose it)."""
+            return wait_for(lambda: (lambda s: s if re.search(pattern, s or "") and image_loaded(tools) else None)(
+                tools.evaluate("location.search")))
+
+        tools.evaluate("document.querySelector('#presets button[data-range=all]').click()")
+        all_view = view_after(r"start=first&end=now")
+        status = tools.evaluate("document.getElementById('status').className")
+        check("the 'all' preset shows a graph", all_view is not None and status != "error", f"{all_view} {status}")
+        if all_view:
+            all_meta = json.load(urllib.request.urlopen(base + "/graph.json" + all_view))
+            all_days = (all_meta["graph_end"] - all_meta["graph_start"]) / 86400
+            check("'all' spans the stored history (14 days of backfill)", 13.5 <= all_days <= 16.5, f"{all_days:.2f} days")
+        tools.evaluate("document.querySelector('#presets button[data-range=\"30d\"]').click()")
+        view_after(r"start=-30d&end=now")
+        tools.evaluate("document.getElementById('back').click()")
+        view_after(r"start=\d+&end=\d+")
+        tools.evaluate("document.getElementById('now').click()")
+        now_view = view_after(r"start=-\d{7,}s&end=now")
+        status = tools.evaluate("document.getElementById('status').className")
+        check("'now' after panning a 30-day view shows a graph", now_view is not None and status != "error", f"{now_view} {status}")
+
         # Phone width: nothing overflows horizontally.
         tools.call("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2, mobile=True)
         tools.call("Page.navigate", url=base + "/?start=-1d&end=now")

@@ -61,9 +61,12 @@ struct BackfillCommand: AsyncParsableCommand {
         let lock: StateLock
         do {
             lock = try StateLock.acquire(stateDirectory: configuration.stateDirectory)
-        } catch {
+        } catch .busy {
             context.logger.error("another collection or backfill holds the state directory lock", metadata: ["error_class": "busy"])
             throw ExitStatus.exit(ExitStatus.busy)
+        } catch {
+            context.logger.error("cannot lock the state directory: \(error)", metadata: ["error_class": "storage_error"])
+            throw ExitStatus.exit(ExitStatus.storage)
         }
         defer { withExtendedLifetime(lock) {} }
 

@@ -36,6 +36,7 @@ struct ConfigCommand: AsyncParsableCommand {
 }
 
 /// The configuration as `section.key = value` lines, in `Setting.all` order.
+/// Notification URLs show only scheme, host and port: their paths carry tokens.
 struct EffectiveSettings {
     let pairs: [(String, String)]
 
@@ -84,10 +85,10 @@ struct EffectiveSettings {
             "watchdog.poll_interval": seconds(c.watchdogPoll),
             "watchdog.graph_url": c.graphHealthURL.map { $0.isEmpty ? "(\(c.resolvedGraphHealthURL ?? ""))" : $0 } ?? "off",
             "watchdog.external_url": c.externalURL.isEmpty ? "(\(c.resolvedExternalURL))" : c.externalURL,
-            "notify.webhook_url": c.notify.webhookURL ?? "",
-            "notify.slack_url": c.notify.slackURL ?? "",
-            "notify.alertmanager_url": c.notify.alertmanagerURL ?? "",
-            "notify.smtp_url": c.notify.smtpURL ?? "",
+            "notify.webhook_url": c.notify.webhookURL.map(URLMask.mask) ?? "",
+            "notify.slack_url": c.notify.slackURL.map(URLMask.mask) ?? "",
+            "notify.alertmanager_url": c.notify.alertmanagerURL.map(URLMask.mask) ?? "",
+            "notify.smtp_url": c.notify.smtpURL.map(URLMask.mask) ?? "",
             "notify.smtp_from": c.notify.smtpFrom,
             "notify.smtp_to": c.notify.smtpTo.joined(separator: ", "),
             "notify.smtp_username": c.notify.smtpUsername ?? "",

@@ -13,7 +13,9 @@ struct GraphCommand: AsyncParsableCommand {
             Listens on graph.listen (BTCRATE_LISTEN; default 127.0.0.1:8610, loopback only) and serves /, \
             /graph.png, /graph.json, /data.json, /data.csv, /healthz and /metrics (see the README). Reads \
             the RRD files in the state directory; never writes them. Renders on one dedicated thread, with \
-            a cache. Tells systemd READY=1 once listening; stops cleanly on SIGTERM or SIGINT.
+            a cache. Tells systemd READY=1 once listening; stops cleanly on SIGTERM or SIGINT. SIGHUP \
+            (systemctl reload) re-reads the configuration and, when it is valid, rebinds with it; an \
+            invalid one is reported and the running service stays.
             """
     )
 
@@ -21,9 +23,11 @@ struct GraphCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try AppContext.load(configPath: common.config, component: "graph")
-        let services = GraphServices(context: context)
+        let service = ReloadingService(configPath: common.config, component: "graph", initial: context) {
+            GraphServices(context: $0).application
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: services.application)],
+            services: [.init(service: service)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: context.logger))
         try await group.run()

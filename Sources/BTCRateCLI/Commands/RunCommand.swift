@@ -13,7 +13,8 @@ struct RunCommand: AsyncParsableCommand {
             For machines and containers without systemd. Collects once at start and then at :00, :10, :20, \
             ... (wall clock, UTC), serves the graph page on graph.listen (default 127.0.0.1:8610) and runs \
             the watchdog. \
-            Stops cleanly on SIGTERM or SIGINT, finishing a collection in progress. Logs go to stderr unless \
+            Stops cleanly on SIGTERM or SIGINT, finishing a collection in progress. SIGHUP re-reads the \
+            configuration and restarts the three with it (an invalid one is reported and ignored). Logs go to stderr unless \
             systemd connected the journal.
             """
     )
@@ -23,15 +24,17 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try AppContext.load(configPath: common.config, component: "collector")
         try context.prepareStateDirectory()
-        let schedule = CollectionScheduleService(context: context, clock: SystemClock())
-        let graph = GraphServices(context: AppContext(configuration: context.configuration, apiKey: nil,
-                                                      logger: LoggingSetup.logger("graph", level: context.configuration.logLevel)))
-        let watchdog = WatchdogService(
-            context: AppContext(configuration: context.configuration, apiKey: context.apiKey,
-                                logger: LoggingSetup.logger("watchdog", level: context.configuration.logLevel)),
-            clock: SystemClock(), smtpPassword: try SecretFiles.smtpPassword(context))
+        let stack = ReloadingService(configPath: common.config, component: "collector", initial: context) { context in
+            let schedule = CollectionScheduleService(context: context, clock: SystemClock())
+            let graph = GraphServices(context: context.named("graph"))
+            let watchdog = WatchdogService(context: context.named("watchdog"), clock: SystemClock(),
+                                           smtpPassword: try SecretFiles.smtpPassword(context))
+            return ServiceGroup(configuration: .init(
+                services: [.init(service: schedule), .init(service: graph.application), .init(service: watchdog)],
+                logger: context.logger))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: schedule), .init(service: graph.application), .init(service: watchdog)],
+            services: [.init(service: stack)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: context.logger))
         try await group.run()

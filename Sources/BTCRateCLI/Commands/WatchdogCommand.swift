@@ -13,7 +13,9 @@ struct WatchdogCommand: AsyncParsableCommand {
             directory, at staleness deadlines and at least every watchdog.poll_interval. Each transition \
             (firing, resolved, repeated) gets one journal entry (BTCRATE_ALERT, BTCRATE_ALERT_STATE, \
             BTCRATE_SEVERITY, BTCRATE_PAIR) and one grouped notification per configured sink. State is kept \
-            in <state directory>/alerts.json. A systemd Type=notify service: READY=1, STATUS=, WATCHDOG=1.
+            in <state directory>/alerts.json. A systemd Type=notify service: READY=1, STATUS=, WATCHDOG=1. \
+            SIGHUP (systemctl reload) re-reads the configuration; an invalid one is reported and the \
+            running watchdog stays.
             """
     )
 
@@ -22,10 +24,13 @@ struct WatchdogCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try AppContext.load(configPath: common.config, component: "watchdog")
         try context.prepareStateDirectory()
-        let service = try WatchdogService(context: context, clock: SystemClock(), smtpPassword: SecretFiles.smtpPassword(context))
+        let service = ReloadingService(configPath: common.config, component: "watchdog", initial: context) {
+            try WatchdogService(context: $0, clock: SystemClock(), smtpPassword: SecretFiles.smtpPassword($0))
+        }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger))
         try await group.run()
+        context.logger.notice("watchdog stopped")
     }
 }
 

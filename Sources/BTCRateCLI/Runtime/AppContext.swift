@@ -11,17 +11,32 @@ struct AppContext {
 
     /// Loads everything or prints one clear message and exits with `ExitStatus.config`.
     static func load(configPath: String?, component: String) throws -> AppContext {
+        switch attempt(configPath: configPath, component: component) {
+        case .success(let context):
+            return context
+        case .failure(let error):
+            let logger = LoggingSetup.logger(component, level: "info")
+            logger.error("configuration error: \(error.message)", metadata: ["error_class": "config"])
+            throw ExitStatus.exit(ExitStatus.config)
+        }
+    }
+
+    /// Loads everything, or says what is wrong; for a reload, which must not exit.
+    static func attempt(configPath: String?, component: String) -> Result<AppContext, ConfigError> {
         let environment = ProcessInfo.processInfo.environment
         do throws(ConfigError) {
             let configuration = try ConfigLoader().load(path: configPath, environment: environment)
             let key = try APIKeyLoader().load(keyFile: configuration.alphaVantageKeyFile, environment: environment)
             let logger = LoggingSetup.logger(component, level: configuration.logLevel)
-            return AppContext(configuration: configuration, apiKey: key, logger: logger)
+            return .success(AppContext(configuration: configuration, apiKey: key, logger: logger))
         } catch {
-            let logger = LoggingSetup.logger(component, level: "info")
-            logger.error("configuration error: \(error.message)", metadata: ["error_class": "config"])
-            throw ExitStatus.exit(ExitStatus.config)
+            return .failure(error)
         }
+    }
+
+    /// The same configuration and key, logging as another component (`btcrate run`).
+    func named(_ component: String) -> AppContext {
+        AppContext(configuration: configuration, apiKey: apiKey, logger: LoggingSetup.logger(component, level: configuration.logLevel))
     }
 
     /// Makes sure the state directory exists (mode 0750) before anything is written.

@@ -29,7 +29,8 @@ final class AlertNotifier: Sendable {
         self.logger = logger
         retries = notify.retries
         retryDelay = notify.retryDelay
-        payloads = AlertPayloads(externalURL: configuration.resolvedExternalURL, instance: ProcessInfo.processInfo.hostName)
+        payloads = AlertPayloads(externalURL: configuration.resolvedExternalURL, instance: ProcessInfo.processInfo.hostName,
+                                 alertmanagerValidity: Self.alertmanagerValidity(poll: configuration.watchdogPoll))
         var queues: [AsyncStream<[Transition]>.Continuation] = []
         for sink in sinks {
             let (stream, continuation) = AsyncStream<[Transition]>.makeStream()
@@ -48,6 +49,23 @@ final class AlertNotifier: Sendable {
     deinit {
         queues.forEach { $0.finish() }
     }
+
+    /// Alertmanager forgets a firing alert at its `endsAt`: four re-post intervals
+    /// ahead, as Prometheus does, so that a late evaluation or two never resolve it.
+    static func alertmanagerValidity(poll: Double) -> Int { 4 * max(Int(poll), alertmanagerRefresh) }
+
+    /// Firing alerts are re-posted to Alertmanager at most this often (seconds).
+    static let alertmanagerRefresh = 60
+
+    /// Re-posts the firing alerts to Alertmanager only (no journal entry, no other
+    /// sink: nothing changed), renewing their `endsAt`.
+    func refreshAlertmanager(_ firing: [AlertState], now: Int) {
+        guard !firing.isEmpty else { return }
+        let group = firing.map { Transition(kind: .repeated, alert: $0, at: now) }
+        for (sink, queue) in zip(sinks, queues) where sink.name == "alertmanager" { queue.yield(group) }
+    }
+
+    var hasAlertmanager: Bool { sinks.contains { $0.name == "alertmanager" } }
 
     /// Journals each transition at once, then queues the group for every sink.
     func notify(_ transitions: [Transition]) {

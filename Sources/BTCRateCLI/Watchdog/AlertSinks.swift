@@ -68,7 +68,10 @@ struct EmailSink: AlertSink {
             url: notify.smtpURL ?? "", from: notify.smtpFrom, recipients: notify.smtpTo,
             content: Self.compose(from: notify.smtpFrom, to: notify.smtpTo, subject: subject, body: body, host: payloads.instance),
             username: notify.smtpUsername, password: password,
-            requireTLS: notify.smtpStartTLS || (notify.smtpURL ?? "").hasPrefix("smtps://"), timeout: notify.timeout)
+            // A login always needs TLS, whatever smtp_starttls says (the loader refuses that
+            // combination too): a password never crosses the network in clear text.
+            requireTLS: notify.smtpStartTLS || notify.smtpUsername != nil || (notify.smtpURL ?? "").hasPrefix("smtps://"),
+            timeout: notify.timeout)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             DispatchQueue.global().async { continuation.resume(with: Result { try CurlMailer().send(message) }) }
         }

@@ -72,6 +72,7 @@ final class ObservationGatherer: @unchecked Sendable {
         do {
             try cache?.flush(file: file)
             let last = try file.last()
+            data.lastUpdate = last
             let series = try file.fetch(consolidation: "AVERAGE", start: max(now, last) - span, end: max(now, last), resolution: Slot.seconds)
             let columns = ["rate", "bid", "ask"].map { series.column($0) }
             data.recent = columns[0].indices.compactMap { index in

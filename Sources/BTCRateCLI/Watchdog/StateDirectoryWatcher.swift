@@ -7,30 +7,62 @@ import Glibc
 /// record renamed into place, an RRD file closed after writing), via inotify,
 /// so that the watchdog evaluates within a moment instead of at its next poll.
 final class StateDirectoryWatcher: @unchecked Sendable {
-    private let descriptor: Int32
+    /// A pipe `stop()` writes to, to wake the thread, which then closes every descriptor.
+    private let stopPipe: (read: Int32, write: Int32)
+    private let lock = NSLock()
+    private var closed = false
 
     /// `onChange` runs on the watcher's own thread.
     init?(directory: String, onChange: @escaping @Sendable () -> Void) {
         let descriptor = inotify_init1(Int32(IN_CLOEXEC))
         guard descriptor >= 0 else { return nil }
-        guard inotify_add_watch(descriptor, directory, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO)) >= 0 else {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else {
             close(descriptor)
             return nil
         }
-        self.descriptor = descriptor
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        guard inotify_add_watch(descriptor, directory, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO)) >= 0 else {
+            close(descriptor)
+            close(ends[0])
+            close(ends[1])
+            return nil
+        }
+        let stopPipe = (read: ends[0], write: ends[1])
+        self.stopPipe = stopPipe
         let thread = Thread {
             var buffer = [UInt8](repeating: 0, count: 4096)
+            var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+                               pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)]
             while true {
+                let ready = poll(&descriptors, 2, -1)
+                if ready < 0 && errno == EINTR { continue }
+                guard ready > 0, descriptors[1].revents == 0 else { break }
                 let count = read(descriptor, &buffer, buffer.count)
-                if count < 0 && errno == EINTR { continue }
+                if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
                 guard count > 0 else { break }
                 if Self.names(in: buffer, count: count).contains(where: Self.isInteresting) {
                     onChange()
                 }
             }
+            self.lock.withLock {
+                self.closed = true
+                close(descriptor)
+                close(stopPipe.read)
+                close(stopPipe.write)
+            }
         }
         thread.name = "btcrate-inotify"
         thread.start()
+    }
+
+    /// Ends the watch (a reload or shutdown); the thread closes the descriptors.
+    func stop() {
+        lock.withLock {
+            guard !closed else { return }
+            var byte: UInt8 = 1
+            _ = write(stopPipe.write, &byte, 1)
+        }
     }
 
     /// Only the collector's outputs: not the watchdog's own alerts.json, not temporary files.

@@ -33,13 +33,21 @@ struct WatchdogService: Service {
         let pairs = configuration.pairs.count == 1 ? "1 pair" : "\(configuration.pairs.count) pairs"
         logger.notice("watchdog started: \(pairs), alerts go to \(sinks)\(restored > 0 ? "; \(restored) still firing from before" : "")")
         var ready = false
+        var lastRefresh = Int.min / 2
 
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let now = clock.now()
             let observation = await gatherer.gather(now: now)
             let before = engine.states
+            engine.forget { rules.isObsolete($0, pairs: configuration.pairs, graphHealthChecked: configuration.resolvedGraphHealthURL != nil) }
             let transitions = engine.apply(rules.evaluate(observation, active: engine.activeKeys), now: observation.now)
             notifier.notify(transitions)
+            if notifier.hasAlertmanager, observation.now - lastRefresh >= AlertNotifier.alertmanagerRefresh {
+                // Alertmanager must hear of firing alerts again before their endsAt.
+                let alreadySent = Set(transitions.map(\.alert.key))
+                notifier.refreshAlertmanager(engine.firing.filter { !alreadySent.contains($0.key) }, now: observation.now)
+                lastRefresh = observation.now
+            }
             if engine.states != before {
                 do {
                     try store.save(engine.states, now: observation.now)
@@ -54,7 +62,7 @@ struct WatchdogService: Service {
             // Sleep until the earliest of: the poll interval, a pending alert's
             // `for`, a staleness deadline, the next watchdog ping, or a write by the collector.
             var deadline = Double(observation.now) + configuration.watchdogPoll
-            if let next = engine.nextDeadline() { deadline = min(deadline, Double(next)) }
+            if let next = engine.nextDeadline(after: observation.now) { deadline = min(deadline, Double(next)) }
             for data in observation.pairs {
                 for stale in rules.staleDeadlines(data, observation) where Double(stale) > now.timeIntervalSince1970 {
                     deadline = min(deadline, Double(stale))
@@ -74,9 +82,9 @@ struct WatchdogService: Service {
             // The collector writes the RRD file, then the run record: let it finish.
             if byEvent { try? await Task.sleep(for: .milliseconds(250)) }
         }
-        withExtendedLifetime(watcher) {}
-        ServiceNotifier.notify("STOPPING=1")
-        logger.notice("watchdog stopped")
+        // A reload stops this loop to start a new one, so STOPPING=1 and the last
+        // log line come from the command, once the process really stops.
+        watcher?.stop()
     }
 
     /// "3 pairs fresh, 1 alert firing"
@@ -131,7 +139,7 @@ final class WakeSignal: @unchecked Sendable {
                 waiter = continuation
                 return generation
             }
-            guard let ticket else { return continuation.resume(returning: !stopping) }
+            guard let ticket else { return continuation.resume(returning: lock.withLock { !stopping }) }
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
                 signal(event: false, generation: ticket)
             }

@@ -108,12 +108,21 @@ public struct AlertEngine: Sendable {
         return transitions
     }
 
-    /// The next time a pending alert would fire or a firing one repeat, if no condition changes.
-    public func nextDeadline() -> Int? {
+    /// The next time after `now` a pending alert would fire or a firing one repeat,
+    /// if no condition changes. Deadlines already passed are left out: their alert
+    /// was not re-evaluated (its rule had nothing to judge this time), and waking
+    /// for them again at once would only spin the loop.
+    public func nextDeadline(after now: Int) -> Int? {
         states.values.compactMap { state in
             state.phase == .pending ? state.activeSince + policy.pending(state.key.name)
                 : state.lastNotifiedAt.map { $0 + policy.repeatInterval }
-        }.min()
+        }.filter { $0 > now }.min()
+    }
+
+    /// Drops alerts no rule will evaluate again (a pair removed from the
+    /// configuration, a check switched off), without notifying: nothing was resolved.
+    public mutating func forget(where obsolete: (AlertKey) -> Bool) {
+        states = states.filter { !obsolete($0.key) }
     }
 }
 

@@ -8,9 +8,14 @@ public struct AlertPayloads: Sendable {
     /// Names this machine in labels (`instance`).
     public let instance: String
 
-    public init(externalURL: String, instance: String) {
+    /// How long Alertmanager keeps a firing alert without hearing of it again
+    /// (`endsAt`); the watchdog re-posts firing alerts well within it.
+    public let alertmanagerValidity: Int
+
+    public init(externalURL: String, instance: String, alertmanagerValidity: Int = 600) {
         self.externalURL = externalURL
         self.instance = instance
+        self.alertmanagerValidity = alertmanagerValidity
     }
 
     func labels(_ alert: AlertState) -> [String: String] {
@@ -80,7 +85,9 @@ public struct AlertPayloads: Sendable {
     }
 
     /// Prometheus Alertmanager's v2 API: `POST /api/v2/alerts` with an array. A
-    /// resolved alert is the same labels with `endsAt` now.
+    /// resolved alert is the same labels with `endsAt` now. A firing one carries an
+    /// `endsAt` ahead (as Prometheus does), renewed by each re-post: without one,
+    /// Alertmanager would resolve it by itself after its resolve_timeout.
     public func alertmanager(_ transitions: [Transition]) -> [[String: Any]] {
         transitions.map { transition in
             var alert: [String: Any] = [
@@ -89,7 +96,7 @@ public struct AlertPayloads: Sendable {
                 "startsAt": Self.rfc3339(transition.alert.firedAt ?? transition.alert.activeSince),
                 "generatorURL": externalURL,
             ]
-            if transition.kind == .resolved { alert["endsAt"] = Self.rfc3339(transition.at) }
+            alert["endsAt"] = Self.rfc3339(transition.kind == .resolved ? transition.at : transition.at + alertmanagerValidity)
             return alert
         }
     }

@@ -33,18 +33,42 @@ public struct AlertRules: Sendable {
         return conditions
     }
 
+    /// Whether no rule evaluates `key` any more under this configuration: its pair
+    /// was removed, or its check switched off. The engine forgets such alerts.
+    public func isObsolete(_ key: AlertKey, pairs: [CurrencyPair], graphHealthChecked: Bool) -> Bool {
+        if !key.pair.isEmpty && !pairs.contains(where: { "\($0)" == key.pair }) { return true }
+        switch key.name {
+        case .graphServiceDown: return !graphHealthChecked
+        case .priceAbove: return policy.priceAbove == nil
+        case .priceBelow: return policy.priceBelow == nil
+        default: return false
+        }
+    }
+
     // MARK: the stack
+
+    /// The time staleness counts from: the newest sample in the recent rows, else the
+    /// file's last update (an outage longer than the rows read), else the run record's
+    /// last success, else the slot before the watchdog started (nothing known yet).
+    /// Never the watchdog's start alone when more is known, so a restart during a long
+    /// outage does not resolve RateStale.
+    func baseline(_ data: Observation.PairData, _ observation: Observation) -> Int {
+        if let newest = data.newest?.time { return newest }
+        if let last = data.lastUpdate { return last }
+        if let success = data.run?.lastSuccess.flatMap(Timestamp.parse) { return Slot(containing: success).start }
+        return Slot(containing: observation.watchingSince).previous.start
+    }
 
     /// Slots missed since the newest sample, counting a slot once its grace has passed.
     func missedSlots(_ data: Observation.PairData, _ observation: Observation) -> (missed: Int, since: Int) {
-        let newest = data.newest?.time ?? Slot(containing: observation.watchingSince).previous.start
+        let newest = baseline(data, observation)
         let missed = max(0, (observation.now - policy.slotGrace - newest) / Slot.seconds)
         return (missed, newest)
     }
 
     /// When RateStale next changes severity for this data, so the watchdog can wake then.
     public func staleDeadlines(_ data: Observation.PairData, _ observation: Observation) -> [Int] {
-        let newest = data.newest?.time ?? Slot(containing: observation.watchingSince).previous.start
+        let newest = baseline(data, observation)
         return [policy.staleWarningSlots, policy.staleCriticalSlots].map { newest + $0 * Slot.seconds + policy.slotGrace }
     }
 
@@ -187,8 +211,13 @@ public struct AlertRules: Sendable {
     }
 
     func spreadWide(_ data: Observation.PairData, wasActive: Bool) -> Condition? {
-        guard let row = data.recent.last(where: { $0.rate != nil && $0.bid != nil && $0.ask != nil }),
-              let rate = row.rate, let bid = row.bid, let ask = row.ask, rate > 0 else { return nil }
+        // The newest sample only: an old wide spread says nothing about the market now.
+        guard let row = data.newest, let rate = row.rate, rate > 0 else { return nil }
+        guard let bid = row.bid, let ask = row.ask else {
+            // The newest source quotes no sides: nothing wide to see any more.
+            return Condition(key: AlertKey(.spreadWide, pair: "\(data.pair)"), active: false, severity: .warning,
+                             summary: "\(data.pair): the newest sample has no bid/ask", description: "")
+        }
         let spread = (ask - bid) / rate
         let limit = wasActive ? policy.spread * (1 - policy.hysteresis) : policy.spread
         return Condition(

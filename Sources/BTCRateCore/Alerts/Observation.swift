@@ -23,6 +23,9 @@ public struct Observation: Sendable {
         public var recent: [Row]
         /// This pair's entry in the latest run record.
         public var run: RunRecord.PairEntry?
+        /// The file's last update (Unix seconds): the newest sample's slot, since the
+        /// collector only writes known rates. Read even when it is older than `recent`.
+        public var lastUpdate: Int?
 
         public init(pair: CurrencyPair, fileError: String? = nil, recent: [Row] = [], run: RunRecord.PairEntry? = nil) {
             self.pair = pair

@@ -109,6 +109,9 @@ public struct ConfigLoader: Sendable {
         if config.notify.smtpURL != nil, config.notify.smtpFrom.isEmpty || config.notify.smtpTo.isEmpty {
             throw ConfigError("notify.smtp_url is set, so notify.smtp_from and notify.smtp_to are needed too")
         }
+        if config.notify.smtpUsername != nil, !config.notify.smtpStartTLS, config.notify.smtpURL?.hasPrefix("smtps://") != true {
+            throw ConfigError("notify.smtp_username is set but notify.smtp_starttls is false: the password would cross the network in clear text; set smtp_starttls = true or use an smtps:// URL")
+        }
         if config.connectTimeout > config.totalTimeout {
             throw ConfigError("http.connect_timeout (\(config.connectTimeout) s) must not exceed http.total_timeout (\(config.totalTimeout) s)")
         }

@@ -63,7 +63,7 @@ enum Parse {
     static func url(_ value: String) throws(ConfigError) -> String {
         guard value.hasPrefix("http://") || value.hasPrefix("https://"), value.count > 8,
               !value.contains(where: { $0.isWhitespace }) else {
-            throw ConfigError("'\(value)' is not an http:// or https:// URL")
+            throw ConfigError("'\(URLMask.mask(value))' is not an http:// or https:// URL")
         }
         return value
     }

@@ -204,7 +204,7 @@ extension Setting {
         Setting(section: "notify", key: "smtp_url", environment: "BTCRATE_SMTP_URL",
                 defaultText: "", help: "Mail server: smtp://host:587 (STARTTLS) or smtps://host:465.") { config, value throws(ConfigError) in
             guard value.isEmpty || value.hasPrefix("smtp://") || value.hasPrefix("smtps://") else {
-                throw ConfigError("'\(value)' is not an smtp:// or smtps:// URL")
+                throw ConfigError("'\(URLMask.mask(value))' is not an smtp:// or smtps:// URL")
             }
             config.notify.smtpURL = value.isEmpty ? nil : value
         },

@@ -72,9 +72,13 @@ public struct GraphQuery: Sendable, Equatable {
     }
 
     /// The absolute range, or why it is unusable. Relative forms resolve against `now`.
-    public func range(now: Int) throws(Invalid) -> ClosedRange<Int> {
-        let from = start.resolve(now: now)
+    /// `oldest` is the pair's oldest sample, for `start=first`.
+    public func range(now: Int, oldest: Int? = nil) throws(Invalid) -> ClosedRange<Int> {
+        guard end != .first else { throw Invalid("end cannot be first") }
         let to = end.resolve(now: now)
+        // "all" of a young file still spans at least the shortest range.
+        let from = start == .first ? min(start.resolve(now: now, oldest: oldest), to - Self.rangeBounds.lowerBound)
+            : start.resolve(now: now)
         guard from >= 0 else { throw Invalid("start is before 1970") }
         guard to <= now + 7 * 86_400 else { throw Invalid("end is more than a week in the future") }
         guard to > from else { throw Invalid("end must be after start") }

@@ -6,7 +6,8 @@ import Foundation
 /// 3. the file named by `alphavantage.key_file`,
 /// 4. `$ALPHAVANTAGE_API_KEY`, the least safe: other processes of the same user can read it.
 ///
-/// The key is never taken from argv, and no error here ever quotes it.
+/// An empty credential or container secret counts as absent. The key is never
+/// taken from argv, and no error here ever quotes it.
 public struct APIKeyLoader: Sendable {
     public static let credentialName = "alphavantage-api-key"
     public var containerSecretsDirectory = "/run/secrets"
@@ -31,7 +32,12 @@ public struct APIKeyLoader: Sendable {
         }
         candidates.append(("\(containerSecretsDirectory)/\(Self.credentialName)", "container secret"))
         for (path, origin) in candidates where FileManager.default.fileExists(atPath: path) {
-            return try Found(key: read(path), origin: origin)
+            // An empty credential means "no key": the .deb installs an empty
+            // /etc/btcrate/alphavantage-api-key so that LoadCredential= has a source
+            // (systemd 252 fails the unit without one) until the operator fills it in.
+            let text = try readText(path)
+            if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { continue }
+            return try Found(key: check(text, origin: path), origin: origin)
         }
         if let keyFile {
             guard FileManager.default.fileExists(atPath: keyFile) else {
@@ -46,10 +52,14 @@ public struct APIKeyLoader: Sendable {
     }
 
     private func read(_ path: String) throws(ConfigError) -> String {
+        try check(readText(path), origin: path)
+    }
+
+    private func readText(_ path: String) throws(ConfigError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError("API key file \(path) cannot be read (check its owner and mode)")
         }
-        return try check(String(decoding: data, as: UTF8.self), origin: path)
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Keys are short tokens of letters and digits. Anything else (an empty file,

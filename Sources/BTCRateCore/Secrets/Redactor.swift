@@ -24,14 +24,17 @@ public struct Redactor: Sendable {
     private static func maskEchoedKey(in text: String) -> String {
         var result = text
         for marker in ["API key as ", "api key as ", "apikey=", "apikey%3D"] {
-            var searchStart = result.startIndex
-            while let range = result.range(of: marker, range: searchStart..<result.endIndex) {
-                let valueEnd = result[range.upperBound...].firstIndex(where: { $0 == " " || $0 == "&" || $0 == "\"" || $0 == "," || $0 == "\n" }) ?? result.endIndex
-                if range.upperBound < valueEnd, result[range.upperBound..<valueEnd] != Substring(mask) {
-                    result.replaceSubrange(range.upperBound..<valueEnd, with: mask)
-                }
-                searchStart = result.index(range.upperBound, offsetBy: mask.count, limitedBy: result.endIndex) ?? result.endIndex
+            // Rebuilt from the pieces, never edited in place: no index outlives a change.
+            var output = ""
+            var rest = result[...]
+            while let range = rest.range(of: marker) {
+                output += rest[..<range.upperBound]
+                let value = rest[range.upperBound...]
+                let valueEnd = value.firstIndex(where: { $0 == " " || $0 == "&" || $0 == "\"" || $0 == "," || $0 == "\n" }) ?? value.endIndex
+                if valueEnd > range.upperBound { output += mask }
+                rest = rest[valueEnd...]
             }
+            result = output + rest
         }
         return result
     }

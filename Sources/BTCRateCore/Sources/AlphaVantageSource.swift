@@ -32,9 +32,10 @@ public struct AlphaVantageSource: PriceSource {
         let object = try JSONDocument.object(body, source: id)
         for key in ["Error Message", "Information", "Note"] {
             if let message = object[key] {
-                let text = redactor.redact("\(message)")
-                throw FetchFailure(AlphaVantageMessage.classify(key: key, text: text), source: id,
-                                   detail: "\(key): \(text)")
+                // Classified on the raw text (the key "demo" would otherwise be masked
+                // out of the demo-key message); only the redacted text is kept.
+                let kind = AlphaVantageMessage.classify(key: key, text: "\(message)")
+                throw FetchFailure(kind, source: id, detail: "\(key): \(redactor.redact("\(message)"))")
             }
         }
         guard let fields = object["Realtime Currency Exchange Rate"] as? [String: Any] else {

@@ -26,8 +26,8 @@ public struct BitstampSource: PriceSource, HistorySource {
         guard let last = JSONDocument.number(object["last"]) else {
             throw JSONDocument.malformed(id, "\"last\" missing or not a number")
         }
-        guard let stamp = JSONDocument.number(object["timestamp"]) else {
-            throw JSONDocument.malformed(id, "\"timestamp\" missing or not a number")
+        guard let stamp = JSONDocument.unixTime(object["timestamp"]) else {
+            throw JSONDocument.malformed(id, "\"timestamp\" missing or not a Unix time")
         }
         return Quote(pair: pair, rate: last, bid: JSONDocument.number(object["bid"]),
                      ask: JSONDocument.number(object["ask"]),
@@ -49,10 +49,10 @@ public struct BitstampSource: PriceSource, HistorySource {
         }
         var candles: [Candle] = []
         for row in rows {
-            guard let start = JSONDocument.number(row["timestamp"]),
+            guard let start = JSONDocument.unixTime(row["timestamp"]),
                   let open = JSONDocument.number(row["open"]), let close = JSONDocument.number(row["close"]),
                   let low = JSONDocument.number(row["low"]), let high = JSONDocument.number(row["high"]) else {
-                throw JSONDocument.malformed(id, "an ohlc row lacks timestamp/open/high/low/close")
+                throw JSONDocument.malformed(id, "an ohlc row lacks a Unix-time timestamp, or open/high/low/close")
             }
             candles.append(Candle(start: Int(start), open: open, close: close, low: low, high: high))
         }

@@ -24,6 +24,16 @@ enum JSONDocument {
         }
     }
 
+    /// The latest Unix time btcrate accepts from a source (2200-01-01): anything
+    /// larger is garbage, and would overflow on its way to an integer.
+    static let latestTime = 7_258_118_400.0
+
+    /// A Unix time in seconds: a finite number from 0 to `latestTime`, else nil.
+    static func unixTime(_ value: Any?) -> Double? {
+        guard let seconds = number(value), seconds.isFinite, (0...latestTime).contains(seconds) else { return nil }
+        return seconds
+    }
+
     static func malformed(_ source: SourceID, _ what: String) -> FetchFailure {
         FetchFailure(.malformedBody, source: source, detail: what)
     }

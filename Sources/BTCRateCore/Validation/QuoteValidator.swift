@@ -32,6 +32,12 @@ public struct QuoteValidator: Sendable {
         if let bid = quote.bid, let ask = quote.ask, bid > ask {
             throw FetchFailure(.bidAboveAsk, source: source, detail: "bid \(bid) > ask \(ask)")
         }
+        // A source's own clock is parsed from its answer: check it before any
+        // arithmetic, so that NaN never passes the age checks and huge values never trap.
+        let observed = quote.observedAt.timeIntervalSince1970
+        guard observed.isFinite, (0...JSONDocument.latestTime).contains(observed) else {
+            throw FetchFailure(.malformedBody, source: source, detail: "the quote's time \(observed) is not a plausible Unix time")
+        }
         let age = now.timeIntervalSince(quote.observedAt)
         if age > policy.maxAge {
             throw FetchFailure(.staleQuote, source: source,

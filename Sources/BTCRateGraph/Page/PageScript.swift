@@ -9,7 +9,7 @@ enum PageScript {
     (function () {
       const $ = (id) => document.getElementById(id);
       const img = $("graph"), frame = $("frame"), selection = $("selection"), cursor = $("cursor"), readout = $("readout");
-      const PRESETS = { "6h": "-6h", "1d": "-1d", "7d": "-7d", "30d": "-30d", "1y": "-1y", "5y": "-5y", "all": "-100y" };
+      const PRESETS = { "6h": "-6h", "1d": "-1d", "7d": "-7d", "30d": "-30d", "1y": "-1y", "5y": "-5y", "all": "first" };
       const REFRESH_MS = 30000;
       const query = new URLSearchParams(location.search);
       const view = {

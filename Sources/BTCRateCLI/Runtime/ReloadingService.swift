@@ -1,0 +1,107 @@
+import Dispatch
+import Foundation
+import LibSystemd
+import Logging
+import ServiceLifecycle
+
+/// `systemctl reload` (SIGHUP): re-reads the configuration file, the environment
+/// and the key. When they are valid, the running service is stopped and one built
+/// from the new configuration takes its place (the graph service rebinds, the
+/// watchdog keeps its alert state in alerts.json). When they are not, the running
+/// service goes on untouched and the journal says why: a typo never takes a
+/// working service down.
+struct ReloadingService: Service {
+    let configPath: String?
+    let component: String
+    let initial: AppContext
+
+    /// Builds the service for a configuration; called again after each valid reload.
+    let build: @Sendable (AppContext) throws -> any Service
+
+    func run() async throws {
+        var service = try build(initial)
+        var logger = initial.logger
+        while true {
+            // A new stream each round: cancelling a wait finishes the stream it iterated.
+            let hangups = HangupSignal.stream()
+            // Its own group, so that a reload can stop it gracefully (the graph service
+            // closes its listener, the watchdog finishes its evaluation) without the
+            // process shutting down.
+            let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
+            let replacement: (AppContext, any Service)? = try await withThrowingTaskGroup(of: (AppContext, any Service)?.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
+                    return nil
+                }
+                tasks.addTask { [logger] in
+                    for await _ in hangups {
+                        if let fresh = reload(logger: logger) {
+                            await group.triggerGracefulShutdown()
+                            return fresh
+                        }
+                    }
+                    return nil
+                }
+                var fresh: (AppContext, any Service)?
+                while let result = try await tasks.next() {
+                    if let result {
+                        fresh = result           // reloading: wait for the old service to end
+                    } else {
+                        tasks.cancelAll()        // the service ended: stop waiting for SIGHUP
+                    }
+                }
+                return fresh
+            }
+            guard let (context, next) = replacement, !Task.isShuttingDownGracefully else { break }
+            service = next
+            logger = context.logger
+            logger.notice("configuration reloaded")
+        }
+        ServiceNotifier.notify("STOPPING=1")
+    }
+
+    /// Reads the configuration again and builds the service from it while the old
+    /// one still runs; nil (and an error in the journal) when that fails.
+    private func reload(logger: Logger) -> (AppContext, any Service)? {
+        switch AppContext.attempt(configPath: configPath, component: component) {
+        case .success(let context):
+            do {
+                let service = try build(context)
+                // systemd waits for READY=1 again, which the new service sends once it runs.
+                ServiceNotifier.notify("RELOADING=1\nSTATUS=reloading the configuration")
+                return (context, service)
+            } catch {
+                logger.error("configuration not reloaded, the running one stays: \(error)", metadata: ["error_class": "config"])
+                return nil
+            }
+        case .failure(let error):
+            logger.error("configuration not reloaded, the running one stays: \(error.message)",
+                         metadata: ["error_class": "config"])
+            return nil
+        }
+    }
+}
+
+/// SIGHUP as an async sequence. The signal's default action (terminate) is
+/// replaced for the whole process once the first stream is made.
+enum HangupSignal {
+    // Created once, resumed once, then only read: safe to share.
+    private nonisolated(unsafe) static let source: DispatchSourceSignal = {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.resume()
+        return source
+    }()
+    private static let lock = NSLock()
+    private nonisolated(unsafe) static var continuation: AsyncStream<Void>.Continuation?
+
+    /// One consumer at a time: a new stream replaces the previous one.
+    static func stream() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        lock.withLock { Self.continuation = continuation }
+        source.setEventHandler {
+            lock.withLock { Self.continuation }?.yield()
+        }
+        return stream
+    }
+}
