@@ -96,6 +96,15 @@ import Testing
         #expect(URLMask.mask("http://127.0.0.1:9093") == "http://127.0.0.1:9093")
     }
 
+    /// In a container the service listens on 0.0.0.0; the watchdog checks it on loopback.
+    @Test func aWildcardListenIsCheckedOnLoopback() throws {
+        let config = try loader.load(path: nil, environment: ["BTCRATE_LISTEN": "0.0.0.0:8610"])
+        #expect(config.resolvedGraphHealthURL == "http://127.0.0.1:8610/healthz")
+        #expect(!config.resolvedExternalURL.contains("0.0.0.0"))
+        let six = try loader.load(path: nil, environment: ["BTCRATE_LISTEN": "[::]:8610"])
+        #expect(six.resolvedGraphHealthURL == "http://[::1]:8610/healthz")
+    }
+
     @Test func badEnvironmentNamesTheVariable() {
         let message = error { () throws(ConfigError) in try loader.load(path: nil, environment: ["BTCRATE_MAX_JUMP": "lots"]) }
         #expect(message?.hasPrefix("BTCRATE_MAX_JUMP (validation.max_jump):") == true)

@@ -225,8 +225,14 @@ import Testing
             if health == nil { usleep(100_000) }
         }
         #expect(health?.status == 200)
+        // The container's HEALTHCHECK command, against the same service.
+        let check = try run(["healthcheck"], environment: ["BTCRATE_LISTEN": "0.0.0.0:\(port)"])
+        #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
+        #expect(check.stdout.contains("\"status\""))
         process.terminate()
         process.waitUntilExit()
+        let down = try run(["healthcheck"], environment: ["BTCRATE_LISTEN": "127.0.0.1:\(port)"])
+        #expect(down.status == 1 && down.stdout.hasPrefix("unreachable: "))
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(stderr)")
         #expect(stderr.contains("btcrate run stopped"))

@@ -16,7 +16,7 @@ public struct BTCRateCommand: AsyncParsableCommand {
             """,
         version: BTCRateVersion.current,
         subcommands: [CollectCommand.self, RunCommand.self, GraphCommand.self, WatchdogCommand.self, AlertsCommand.self,
-                      BackfillCommand.self, ConfigCommand.self]
+                      BackfillCommand.self, ConfigCommand.self, HealthcheckCommand.self]
     )
 
     public init() {}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything btcrate reads from its configuration, after defaults, the config
 /// file and the environment have been applied, in that order (see `ConfigLoader`).
 public struct Configuration: Sendable, Equatable {
@@ -45,10 +47,16 @@ public struct Configuration: Sendable, Equatable {
     /// The health URL the watchdog checks, resolved.
     public var resolvedGraphHealthURL: String? {
         guard let url = graphHealthURL else { return nil }
-        return url.isEmpty ? "http://\(listen)/healthz" : url
+        return url.isEmpty ? "http://\(listen.loopbackIfWildcard)/healthz" : url
     }
 
-    public var resolvedExternalURL: String { externalURL.isEmpty ? "http://\(listen)/" : externalURL }
+    /// Where notifications link to; a wildcard listen address (a container's
+    /// 0.0.0.0) names this machine instead, which a reader can at least resolve.
+    public var resolvedExternalURL: String {
+        guard externalURL.isEmpty else { return externalURL }
+        let host = listen.isWildcard ? ListenAddress(host: ProcessInfo.processInfo.hostName, port: listen.port) : listen
+        return "http://\(host)/"
+    }
 
     public func policy(for pair: CurrencyPair) -> ValidationPolicy {
         pairValidation[pair]?.applied(to: validation) ?? validation
@@ -107,6 +115,15 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// `0.0.0.0` or `::`: every address of the machine.
+    public var isWildcard: Bool { host == "0.0.0.0" || host == "::" }
+
+    /// The address to connect to for a health check: loopback for a wildcard.
+    public var loopbackIfWildcard: ListenAddress {
+        guard isWildcard else { return self }
+        return ListenAddress(host: host == "::" ? "::1" : "127.0.0.1", port: port)
+    }
 }
 
 /// The keys a `[validation.PAIR]` section may set.
