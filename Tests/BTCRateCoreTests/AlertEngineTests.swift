@@ -42,8 +42,10 @@ import Testing
         var engine = AlertEngine(policy: policy)
         _ = engine.apply([condition(true)], now: 0)
         _ = engine.apply([condition(true)], now: 600)
-        let resolved = engine.apply([condition(false)], now: 900)
+        let clear = Condition(key: key, active: false, severity: .warning, summary: "0 runs in a row failed", description: "d")
+        let resolved = engine.apply([clear], now: 900)
         #expect(resolved.map(\.kind) == [.resolved])
+        #expect(resolved.first?.alert.summary == "s", "the resolved entry says what was wrong")
         #expect(resolved.first?.stateWord == "resolved")
         #expect(engine.states.isEmpty)
     }

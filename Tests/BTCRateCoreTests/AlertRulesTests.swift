@@ -80,6 +80,13 @@ import Testing
         #expect(condition(.graphServiceDown, observation)?.active == true)
         let units = condition(.unitFailed, observation)
         #expect(units?.active == true && units?.summary.contains("btcrate-collector.timer (inactive)") == true)
+        // A collector run that exited non-zero is CollectorFailing's; one that crashed is UnitFailed's.
+        observation.units = [.init(name: "btcrate-collector.timer", activeState: "active"),
+                             .init(name: "btcrate-collector.service", activeState: "failed", result: "exit-code")]
+        #expect(condition(.unitFailed, observation)?.active == false)
+        observation.units = [.init(name: "btcrate-collector.timer", activeState: "active"),
+                             .init(name: "btcrate-collector.service", activeState: "failed", result: "core-dump")]
+        #expect(condition(.unitFailed, observation)?.active == true)
         observation.now += 601
         #expect(condition(.clockJump, observation)?.active == false)
         observation.graphService = nil

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BTCRateCore
+import LibSystemd
 import Foundation
 
 /// `btcrate collect`: one collection run, as the systemd timer starts it.
@@ -29,6 +30,13 @@ struct CollectCommand: AsyncParsableCommand {
         let result = await CollectionRun(context: context, clock: SystemClock()).perform(command: "collect")
         if json, let record = result.record {
             print(try JSONOutput.encode(record))
+        }
+        if Journal.isConnected {
+            // journald finds an entry's unit (what `journalctl -u btcrate-collector`
+            // matches) by reading the sender's cgroup when it handles the datagram. A
+            // run that exits within milliseconds can be gone by then, and its entries
+            // would lack _SYSTEMD_UNIT. A short pause lets journald catch up.
+            try? await Task.sleep(for: .milliseconds(150))
         }
         if result.exitCode != ExitStatus.success {
             throw ExitStatus.exit(result.exitCode)

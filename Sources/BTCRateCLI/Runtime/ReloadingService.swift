@@ -85,10 +85,13 @@ struct ReloadingService: Service {
 /// SIGHUP as an async sequence. The signal's default action (terminate) is
 /// replaced for the whole process once the first stream is made.
 enum HangupSignal {
-    // Created once, resumed once, then only read: safe to share.
+    // Created once with its handler, then resumed: safe to share.
     private nonisolated(unsafe) static let source: DispatchSourceSignal = {
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler {
+            lock.withLock { continuation }?.yield()
+        }
         source.resume()
         return source
     }()
@@ -99,9 +102,7 @@ enum HangupSignal {
     static func stream() -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         lock.withLock { Self.continuation = continuation }
-        source.setEventHandler {
-            lock.withLock { Self.continuation }?.yield()
-        }
+        _ = source
         return stream
     }
 }

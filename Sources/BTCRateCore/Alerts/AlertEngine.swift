@@ -99,10 +99,9 @@ public struct AlertEngine: Sendable {
                 }
                 states[key] = state
             } else if let state = states.removeValue(forKey: key), state.phase == .firing {
-                var resolved = state
-                resolved.summary = condition.summary
-                resolved.value = condition.value
-                transitions.append(Transition(kind: .resolved, alert: resolved, at: now))
+                // The resolved entry keeps what was wrong ("2 runs in a row failed
+                // (timeout)"): the clear condition's own words ("0 runs ...") say nothing.
+                transitions.append(Transition(kind: .resolved, alert: state, at: now))
             }
         }
         return transitions

@@ -162,7 +162,12 @@ public struct AlertRules: Sendable {
     func unitFailed(_ observation: Observation) -> Condition? {
         guard let units = observation.units else { return nil }
         let bad = units.filter { unit in
-            unit.name.hasSuffix(".timer") ? unit.activeState != "active" : unit.activeState == "failed"
+            if unit.name.hasSuffix(".timer") { return unit.activeState != "active" }
+            // A collector run that exits non-zero leaves its oneshot unit "failed" until
+            // the next run: that is CollectorFailing's business (with the error class).
+            // Here only a run that crashed, hung or was killed counts.
+            if unit.name == "btcrate-collector.service", unit.result == "exit-code" { return false }
+            return unit.activeState == "failed"
         }
         let names = bad.map { "\($0.name) (\($0.activeState)\($0.result.map { ", \($0)" } ?? ""))" }
         return Condition(
