@@ -182,7 +182,10 @@ struct GraphEndpoints: Sendable {
         let now = exactNow
         for pair in configuration.pairs {
             switch await service.store.health(pair) {
-            case .success(let last):
+            case .success(nil):
+                pairs.append(PairHealth(pair: "\(pair)", newestSample: nil, ageSeconds: nil))
+                reasons.append("\(pair): no sample stored yet")
+            case .success(let last?):
                 let age = now - last
                 pairs.append(PairHealth(pair: "\(pair)", newestSample: last, ageSeconds: age))
                 if Double(age) > configuration.staleAfter {
@@ -216,7 +219,7 @@ struct GraphEndpoints: Sendable {
         var ages: [(String, Int?)] = []
         let now = exactNow
         for pair in configuration.pairs {
-            if case .success(let last) = await service.store.health(pair) { ages.append(("\(pair)", now - last)) } else { ages.append(("\(pair)", nil)) }
+            if case .success(let last?) = await service.store.health(pair) { ages.append(("\(pair)", now - last)) } else { ages.append(("\(pair)", nil)) }
         }
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

@@ -102,12 +102,18 @@ public final class GraphStore: Sendable {
                             change24h: dayBefore.map { (newest.value - $0) / $0 })
     }
 
-    /// Whether the file can be read, and the time of its newest update.
-    func health(_ pair: CurrencyPair) async -> Result<Int, any Error> {
+    /// Whether the file can be read, and the time of its newest known sample (nil:
+    /// none yet). Not librrd's last update alone: a file made by a run that got no
+    /// sample has a last update (its start) and no value, and is not healthy.
+    func health(_ pair: CurrencyPair) async -> Result<Int?, any Error> {
         let file = file(pair)
         do {
             if let cache { try await offloaded { try cache.flush(file: file) } }
-            return .success(try await offloaded { try file.last() })
+            return .success(try await offloaded { () -> Int? in
+                let last = try file.last()
+                let series = try file.fetch(consolidation: "AVERAGE", start: last - 3600, end: last, resolution: Slot.seconds)
+                return series.column("rate").last { !$0.value.isNaN && $0.time <= last }?.time
+            })
         } catch {
             return .failure(error)
         }

@@ -177,6 +177,20 @@ import Testing
         }
     }
 
+    /// A file made by a run that got no sample has a last update but no value: not healthy.
+    @Test func aFileWithoutASampleIsNotHealthy() async throws {
+        let empty = try GraphFixture(writeData: false)
+        let file = RRDFile(path: empty.configuration.rrdPath(for: empty.pair))
+        try file.create(step: 600, start: GraphFixture.lastSlot - 600, definitions: RRDLayout.definitions)
+        try await empty.application().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let reasons = try response.body.json()["reasons"] as? [String]
+                #expect(reasons == ["BTC-USD: no sample stored yet"])
+            }
+        }
+    }
+
     @Test func healthReportsAnUnreadableFile() async throws {
         let empty = try GraphFixture(writeData: false)
         #expect(FileManager.default.createFile(atPath: empty.configuration.rrdPath(for: empty.pair), contents: Data("garbage".utf8)))
