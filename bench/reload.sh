@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Benchmark of `systemctl reload` (SIGHUP) against a restart, for the graph service
+# and the watchdog (see bench/reload_bench.py for what is measured).
+#   bench/reload.sh               20 rounds each
+#   bench/reload.sh --rounds 50
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps
+swift build -c release --product btcrate
+exec python3 bench/reload_bench.py "$@"
