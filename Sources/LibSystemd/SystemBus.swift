@@ -24,6 +24,15 @@ public final class SystemBus: @unchecked Sendable {
         public let activeState: String
         /// A service's or timer's Result (success, exit-code, watchdog, ...).
         public let result: String?
+        /// A service's main process's last exit status (`ExecMainStatus`).
+        public let exitStatus: Int32?
+
+        public init(loadState: String, activeState: String, result: String?, exitStatus: Int32? = nil) {
+            self.loadState = loadState
+            self.activeState = activeState
+            self.result = result
+            self.exitStatus = exitStatus
+        }
     }
 
     /// `LoadState`, `ActiveState` and `Result` of a unit. Reading a unit's object
@@ -38,7 +47,20 @@ public final class SystemBus: @unchecked Sendable {
         let active = try property(path, "org.freedesktop.systemd1.Unit", "ActiveState")
         let interface = name.hasSuffix(".timer") ? "org.freedesktop.systemd1.Timer" : "org.freedesktop.systemd1.Service"
         let result = load == "loaded" ? try? property(path, interface, "Result") : nil
-        return UnitState(loadState: load, activeState: active, result: result)
+        let exitStatus = load == "loaded" && !name.hasSuffix(".timer") ? try? int32Property(path, interface, "ExecMainStatus") : nil
+        return UnitState(loadState: load, activeState: active, result: result, exitStatus: exitStatus)
+    }
+
+    private func int32Property(_ path: String, _ interface: String, _ member: String) throws -> Int32 {
+        var error = sd_bus_error()
+        defer { sd_bus_error_free(&error) }
+        var value: Int32 = 0
+        let status = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path, interface, member, &error,
+                                                 CChar(UInt8(ascii: "i")), &value)
+        guard status >= 0 else {
+            throw BusError(call: "sd_bus_get_property_trivial(\(member))", code: status, name: error.name.map { String(cString: $0) })
+        }
+        return value
     }
 
     private func property(_ path: String, _ interface: String, _ member: String) throws -> String {

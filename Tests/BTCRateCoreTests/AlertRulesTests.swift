@@ -80,10 +80,14 @@ import Testing
         #expect(condition(.graphServiceDown, observation)?.active == true)
         let units = condition(.unitFailed, observation)
         #expect(units?.active == true && units?.summary.contains("btcrate-collector.timer (inactive)") == true)
-        // A collector run that exited non-zero is CollectorFailing's; one that crashed is UnitFailed's.
+        // A collector run that got no sample (69) is CollectorFailing's; a configuration
+        // error (78, no run record) or a crash is UnitFailed's.
         observation.units = [.init(name: "btcrate-collector.timer", activeState: "active"),
-                             .init(name: "btcrate-collector.service", activeState: "failed", result: "exit-code")]
+                             .init(name: "btcrate-collector.service", activeState: "failed", result: "exit-code", exitStatus: 69)]
         #expect(condition(.unitFailed, observation)?.active == false)
+        observation.units = [.init(name: "btcrate-collector.timer", activeState: "active"),
+                             .init(name: "btcrate-collector.service", activeState: "failed", result: "exit-code", exitStatus: 78)]
+        #expect(condition(.unitFailed, observation)?.active == true)
         observation.units = [.init(name: "btcrate-collector.timer", activeState: "active"),
                              .init(name: "btcrate-collector.service", activeState: "failed", result: "core-dump")]
         #expect(condition(.unitFailed, observation)?.active == true)

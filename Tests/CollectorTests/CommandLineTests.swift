@@ -272,6 +272,17 @@ import Testing
         #expect(socket.receive(timeout: 2) == nil)
         #expect(status(second) == 200)
 
+        // A valid file whose port another program holds: the new service cannot bind,
+        // and the previous configuration is started again instead of the process dying.
+        let (third, holder) = Self.listeningSocket()
+        defer { close(holder) }
+        try "[graph]\nlisten = 127.0.0.1:\(third)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        #expect(socket.receive(timeout: 10)?.hasPrefix("RELOADING=1") == true)
+        #expect(socket.receive(timeout: 10)?.hasPrefix("READY=1") == true)
+        #expect(process.isRunning)
+        #expect(status(second) == 200)
+
         process.terminate()
         process.waitUntilExit()
         #expect(socket.receive(timeout: 5)?.contains("STOPPING=1") == true)
@@ -280,5 +291,23 @@ import Testing
         #expect(stderr.contains("configuration reloaded"))
         #expect(stderr.contains("configuration not reloaded, the running one stays: "))
         #expect(stderr.contains("graph.listen"))
+        #expect(stderr.contains("the reloaded configuration failed: "))
+    }
+
+    /// A TCP listener on a free loopback port, standing for another program.
+    static func listeningSocket() -> (port: Int, fd: Int32) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                bind(fd, pointer, length)
+                listen(fd, 1)
+                return getsockname(fd, pointer, &length)
+            }
+        }
+        return (Int(UInt16(bigEndian: address.sin_port)), fd)
     }
 }

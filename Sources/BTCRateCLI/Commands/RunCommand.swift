@@ -25,6 +25,8 @@ struct RunCommand: AsyncParsableCommand {
         let context = try AppContext.load(configPath: common.config, component: "collector")
         try context.prepareStateDirectory()
         let stack = ReloadingService(configPath: common.config, component: "collector", initial: context) { context in
+            // A reload may name another state directory: make sure it is usable first.
+            try context.prepareStateDirectory()
             let schedule = CollectionScheduleService(context: context, clock: SystemClock())
             let graph = GraphServices(context: context.named("graph"))
             let watchdog = WatchdogService(context: context.named("watchdog"), clock: SystemClock(),

@@ -25,7 +25,9 @@ struct WatchdogCommand: AsyncParsableCommand {
         let context = try AppContext.load(configPath: common.config, component: "watchdog")
         try context.prepareStateDirectory()
         let service = ReloadingService(configPath: common.config, component: "watchdog", initial: context) {
-            try WatchdogService(context: $0, clock: SystemClock(), smtpPassword: SecretFiles.smtpPassword($0))
+            // A reload may name another state directory: make sure it is usable first.
+            try $0.prepareStateDirectory()
+            return try WatchdogService(context: $0, clock: SystemClock(), smtpPassword: SecretFiles.smtpPassword($0))
         }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger))

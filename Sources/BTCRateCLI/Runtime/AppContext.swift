@@ -26,13 +26,18 @@ struct AppContext {
         let environment = ProcessInfo.processInfo.environment
         do throws(ConfigError) {
             let configuration = try ConfigLoader().load(path: configPath, environment: environment)
-            let key = try APIKeyLoader().load(keyFile: configuration.alphaVantageKeyFile, environment: environment)
+            // Only the collector (collect, run) and `config` use the key. The graph service
+            // and the watchdog never read it, so a root-only key file cannot stop them.
+            let key = Self.componentsUsingTheKey.contains(component)
+                ? try APIKeyLoader().load(keyFile: configuration.alphaVantageKeyFile, environment: environment) : nil
             let logger = LoggingSetup.logger(component, level: configuration.logLevel)
             return .success(AppContext(configuration: configuration, apiKey: key, logger: logger))
         } catch {
             return .failure(error)
         }
     }
+
+    static let componentsUsingTheKey: Set<String> = ["collector", "config"]
 
     /// The same configuration and key, logging as another component (`btcrate run`).
     func named(_ component: String) -> AppContext {

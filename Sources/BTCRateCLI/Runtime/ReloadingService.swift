@@ -4,8 +4,8 @@ import LibSystemd
 import Logging
 import ServiceLifecycle
 
-/// `systemctl reload` (SIGHUP): re-reads the configuration file, the environment
-/// and the key. When they are valid, the running service is stopped and one built
+/// `systemctl reload` (SIGHUP): re-reads the configuration file and the key (the
+/// environment is the process's own, fixed at its start). When they are valid, the running service is stopped and one built
 /// from the new configuration takes its place (the graph service rebinds, the
 /// watchdog keeps its alert state in alerts.json). When they are not, the running
 /// service goes on untouched and the journal says why: a typo never takes a
@@ -20,7 +20,12 @@ struct ReloadingService: Service {
 
     func run() async throws {
         var service = try build(initial)
+        var context = initial
         var logger = initial.logger
+        // The configuration before the last reload, to go back to if the reloaded
+        // service fails (a new graph.listen whose port is taken): a reload must not
+        // take a working service down.
+        var previous: AppContext?
         while true {
             // A new stream each round: cancelling a wait finishes the stream it iterated.
             let hangups = HangupSignal.stream()
@@ -28,33 +33,47 @@ struct ReloadingService: Service {
             // closes its listener, the watchdog finishes its evaluation) without the
             // process shutting down.
             let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
-            let replacement: (AppContext, any Service)? = try await withThrowingTaskGroup(of: (AppContext, any Service)?.self) { tasks in
-                tasks.addTask {
-                    try await group.run()
-                    return nil
-                }
-                tasks.addTask { [logger] in
-                    for await _ in hangups {
-                        if let fresh = reload(logger: logger) {
-                            await group.triggerGracefulShutdown()
-                            return fresh
+            let replacement: (AppContext, any Service)?
+            do {
+                replacement = try await withThrowingTaskGroup(of: (AppContext, any Service)?.self) { tasks in
+                    tasks.addTask {
+                        try await group.run()
+                        return nil
+                    }
+                    tasks.addTask { [logger] in
+                        for await _ in hangups {
+                            if let fresh = reload(logger: logger) {
+                                await group.triggerGracefulShutdown()
+                                return fresh
+                            }
+                        }
+                        return nil
+                    }
+                    var fresh: (AppContext, any Service)?
+                    while let result = try await tasks.next() {
+                        if let result {
+                            fresh = result           // reloading: wait for the old service to end
+                        } else {
+                            tasks.cancelAll()        // the service ended: stop waiting for SIGHUP
                         }
                     }
-                    return nil
+                    return fresh
                 }
-                var fresh: (AppContext, any Service)?
-                while let result = try await tasks.next() {
-                    if let result {
-                        fresh = result           // reloading: wait for the old service to end
-                    } else {
-                        tasks.cancelAll()        // the service ended: stop waiting for SIGHUP
-                    }
-                }
-                return fresh
+            } catch {
+                guard let earlier = previous, !Task.isShuttingDownGracefully else { throw error }
+                logger.error("the reloaded configuration failed: \(error); starting the previous one again",
+                             metadata: ["error_class": "config"])
+                previous = nil
+                context = earlier
+                logger = earlier.logger
+                service = try build(earlier)
+                continue
             }
-            guard let (context, next) = replacement, !Task.isShuttingDownGracefully else { break }
+            guard let (fresh, next) = replacement, !Task.isShuttingDownGracefully else { break }
+            previous = context
+            context = fresh
             service = next
-            logger = context.logger
+            logger = fresh.logger
             logger.notice("configuration reloaded")
         }
         ServiceNotifier.notify("STOPPING=1")

@@ -15,7 +15,16 @@ final class AlertNotifier: Sendable {
     let logger: Logger
     let retries: Int
     let retryDelay: Double
-    private let queues: [AsyncStream<[Transition]>.Continuation]
+    private let queues: [AsyncStream<Delivery>.Continuation]
+    /// Set while a refresh for Alertmanager waits in its queue: a sink that is down
+    /// gets at most one, not one a minute piling up behind its retries.
+    private let refreshQueued = QueuedFlag()
+
+    /// One group of transitions for a sink's queue.
+    struct Delivery: Sendable {
+        let transitions: [Transition]
+        let isRefresh: Bool
+    }
 
     init(configuration: Configuration, smtpPassword: String?, logger: Logger) {
         let poster = JSONPoster(timeout: configuration.notify.timeout)
@@ -31,13 +40,15 @@ final class AlertNotifier: Sendable {
         retryDelay = notify.retryDelay
         payloads = AlertPayloads(externalURL: configuration.resolvedExternalURL, instance: ProcessInfo.processInfo.hostName,
                                  alertmanagerValidity: Self.alertmanagerValidity(poll: configuration.watchdogPoll))
-        var queues: [AsyncStream<[Transition]>.Continuation] = []
+        var queues: [AsyncStream<Delivery>.Continuation] = []
         for sink in sinks {
-            let (stream, continuation) = AsyncStream<[Transition]>.makeStream()
+            let (stream, continuation) = AsyncStream<Delivery>.makeStream()
             queues.append(continuation)
-            let payloads = self.payloads, retries = self.retries, delay = retryDelay
+            let payloads = self.payloads, retries = self.retries, delay = retryDelay, refreshQueued = self.refreshQueued
             Task.detached {
-                for await group in stream {
+                for await delivery in stream {
+                    let group = delivery.transitions
+                    if delivery.isRefresh { refreshQueued.clear() }
                     let error = await sink.deliverWithRetries(group, payloads: payloads, retries: retries, delay: delay)
                     Self.logDelivery(sink: sink.name, group: group, error: error, logger: logger)
                 }
@@ -62,7 +73,10 @@ final class AlertNotifier: Sendable {
     func refreshAlertmanager(_ firing: [AlertState], now: Int) {
         guard !firing.isEmpty else { return }
         let group = firing.map { Transition(kind: .repeated, alert: $0, at: now) }
-        for (sink, queue) in zip(sinks, queues) where sink.name == "alertmanager" { queue.yield(group) }
+        guard refreshQueued.claim() else { return }
+        for (sink, queue) in zip(sinks, queues) where sink.name == "alertmanager" {
+            queue.yield(Delivery(transitions: group, isRefresh: true))
+        }
     }
 
     var hasAlertmanager: Bool { sinks.contains { $0.name == "alertmanager" } }
@@ -71,7 +85,7 @@ final class AlertNotifier: Sendable {
     func notify(_ transitions: [Transition]) {
         guard !transitions.isEmpty else { return }
         for transition in transitions { journal(transition) }
-        for queue in queues { queue.yield(transitions) }
+        for queue in queues { queue.yield(Delivery(transitions: transitions, isRefresh: false)) }
     }
 
     /// One journal entry per transition. PRIORITY follows severity (crit, err,
@@ -124,4 +138,20 @@ final class AlertNotifier: Sendable {
         }
         return results
     }
+}
+
+/// A flag one side claims and the other clears.
+final class QueuedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = false
+
+    /// True if it was clear (and is now set).
+    func claim() -> Bool {
+        lock.withLock {
+            defer { set = true }
+            return !set
+        }
+    }
+
+    func clear() { lock.withLock { set = false } }
 }

@@ -49,7 +49,10 @@ struct JSONSink: AlertSink {
     static func alertmanager(_ baseURL: String, _ poster: JSONPoster) -> JSONSink {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
-        return JSONSink(name: "alertmanager", url: base + "/api/v2/alerts", poster: poster) { $0.alertmanager($1) }
+        // Built at each attempt: a late delivery still carries an endsAt ahead.
+        return JSONSink(name: "alertmanager", url: base + "/api/v2/alerts", poster: poster) {
+            $0.alertmanager($1, sentAt: Int(Date().timeIntervalSince1970))
+        }
     }
 
     func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws {

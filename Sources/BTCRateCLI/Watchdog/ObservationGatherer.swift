@@ -37,8 +37,11 @@ final class ObservationGatherer: @unchecked Sendable {
                 continuation.resume(returning: self.configuration.pairs.map { self.pairData($0, now: Int(wall)) })
             }
         }
+        // Whether the collector has a key is the collector's to say (its run record):
+        // under systemd only the collector unit is given the credential.
+        let keyless = RunRecordStore(stateDirectory: configuration.stateDirectory).load()?.keylessOnly
         var observation = Observation(now: Int(wall), watchingSince: watchingSince, pairs: pairs,
-                                      sources: configuration.sources, hasAlphaVantageKey: hasKey)
+                                      sources: configuration.sources, hasAlphaVantageKey: keyless.map { !$0 } ?? hasKey)
         observation.clockJump = lastJump
         (observation.diskFreeFraction, observation.diskFreeBytes) = diskFree()
         if let url = configuration.resolvedGraphHealthURL {
@@ -113,7 +116,8 @@ final class ObservationGatherer: @unchecked Sendable {
         guard let bus, let timer = try? bus.unit(Self.units[0]), timer.loadState == "loaded" else { return nil }
         return Self.units.compactMap { name in
             guard let state = name == Self.units[0] ? timer : try? bus.unit(name), state.loadState == "loaded" else { return nil }
-            return Observation.UnitStatus(name: name, activeState: state.activeState, result: state.result)
+            return Observation.UnitStatus(name: name, activeState: state.activeState, result: state.result,
+                                          exitStatus: state.exitStatus.map(Int.init))
         }
     }
 }

@@ -88,7 +88,9 @@ public struct AlertPayloads: Sendable {
     /// resolved alert is the same labels with `endsAt` now. A firing one carries an
     /// `endsAt` ahead (as Prometheus does), renewed by each re-post: without one,
     /// Alertmanager would resolve it by itself after its resolve_timeout.
-    public func alertmanager(_ transitions: [Transition]) -> [[String: Any]] {
+    /// `sentAt`: when the body is sent (each retry rebuilds it), so that a late
+    /// delivery still carries an `endsAt` ahead of the moment it arrives.
+    public func alertmanager(_ transitions: [Transition], sentAt: Int? = nil) -> [[String: Any]] {
         transitions.map { transition in
             var alert: [String: Any] = [
                 "labels": labels(transition.alert),
@@ -96,7 +98,8 @@ public struct AlertPayloads: Sendable {
                 "startsAt": Self.rfc3339(transition.alert.firedAt ?? transition.alert.activeSince),
                 "generatorURL": externalURL,
             ]
-            alert["endsAt"] = Self.rfc3339(transition.kind == .resolved ? transition.at : transition.at + alertmanagerValidity)
+            alert["endsAt"] = Self.rfc3339(transition.kind == .resolved ? transition.at
+                                           : max(transition.at, sentAt ?? transition.at) + alertmanagerValidity)
             return alert
         }
     }

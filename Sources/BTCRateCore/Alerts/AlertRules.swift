@@ -163,10 +163,11 @@ public struct AlertRules: Sendable {
         guard let units = observation.units else { return nil }
         let bad = units.filter { unit in
             if unit.name.hasSuffix(".timer") { return unit.activeState != "active" }
-            // A collector run that exits non-zero leaves its oneshot unit "failed" until
-            // the next run: that is CollectorFailing's business (with the error class).
-            // Here only a run that crashed, hung or was killed counts.
-            if unit.name == "btcrate-collector.service", unit.result == "exit-code" { return false }
+            // A collector run that got no sample (exit 69) leaves its oneshot unit
+            // "failed" until the next run: that is CollectorFailing's business, with the
+            // error class from the run record. Any other failure (a configuration error,
+            // 78, writes no run record; a crash, a hang) is UnitFailed's.
+            if unit.name == "btcrate-collector.service", unit.result == "exit-code", unit.exitStatus == 69 { return false }
             return unit.activeState == "failed"
         }
         let names = bad.map { "\($0.name) (\($0.activeState)\($0.result.map { ", \($0)" } ?? ""))" }

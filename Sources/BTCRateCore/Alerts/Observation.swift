@@ -44,11 +44,14 @@ public struct Observation: Sendable {
         public let name: String
         public let activeState: String
         public let result: String?
+        /// A service's last exit status.
+        public let exitStatus: Int?
 
-        public init(name: String, activeState: String, result: String? = nil) {
+        public init(name: String, activeState: String, result: String? = nil, exitStatus: Int? = nil) {
             self.name = name
             self.activeState = activeState
             self.result = result
+            self.exitStatus = exitStatus
         }
     }
 
