@@ -83,12 +83,7 @@ public final class GraphStore: Sendable {
     func latest(_ pair: CurrencyPair, now: Int) async throws -> LatestSample? {
         let file = file(pair)
         guard file.exists else { return nil }
-        let last = try await offloaded { try file.lastUpdate() }
-        let newest = try await offloaded { () -> (time: Int, value: Double)? in
-            // The last update may be an unknown row that bridges a gap: find the newest known value.
-            let series = try file.fetch(consolidation: "AVERAGE", start: last.time - 6 * 3600, end: last.time, resolution: 600)
-            return series.column("rate").last { !$0.value.isNaN && $0.time <= last.time }.map { ($0.time, $0.value) }
-        }
+        let newest = try await offloaded { try Self.newestKnown(in: file) }
         guard let newest else { return nil }
         let dayBefore = try await offloaded { () -> Double? in
             let target = newest.time - 86_400
@@ -102,6 +97,14 @@ public final class GraphStore: Sendable {
                             change24h: dayBefore.map { (newest.value - $0) / $0 })
     }
 
+    /// The newest known rate and its slot. librrd's last update alone is not it: a
+    /// file made by a run that got no sample has a last update (its start) and no value.
+    private static func newestKnown(in file: RRDFile) throws -> (time: Int, value: Double)? {
+        let last = try file.last()
+        let series = try file.fetch(consolidation: "AVERAGE", start: last - 6 * 3600, end: last, resolution: Slot.seconds)
+        return series.column("rate").last { !$0.value.isNaN && $0.time <= last }.map { ($0.time, $0.value) }
+    }
+
     /// Whether the file can be read, and the time of its newest known sample (nil:
     /// none yet). Not librrd's last update alone: a file made by a run that got no
     /// sample has a last update (its start) and no value, and is not healthy.
@@ -109,11 +112,7 @@ public final class GraphStore: Sendable {
         let file = file(pair)
         do {
             if let cache { try await offloaded { try cache.flush(file: file) } }
-            return .success(try await offloaded { () -> Int? in
-                let last = try file.last()
-                let series = try file.fetch(consolidation: "AVERAGE", start: last - 3600, end: last, resolution: Slot.seconds)
-                return series.column("rate").last { !$0.value.isNaN && $0.time <= last }?.time
-            })
+            return .success(try await offloaded { try Self.newestKnown(in: file)?.time })
         } catch {
             return .failure(error)
         }
