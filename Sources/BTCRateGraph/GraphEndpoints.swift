@@ -35,7 +35,10 @@ struct GraphEndpoints: Sendable {
         do {
             version = try await service.store.version(of: query.pair)
         } catch {
-            service.logger.error("rrdcached flush failed: \(error)", metadata: ["pair": "\(query.pair)"])
+            let timedOut = (error as? RRDError)?.timedOut == true
+            service.logger.error("rrdcached flush failed: \(error)", metadata: [
+                "pair": "\(query.pair)", "error_class": "\(timedOut ? "storage_timeout" : "storage_error")",
+            ])
             return .failure(ErrorAnswer(.serviceUnavailable, "storage is not answering"))
         }
         guard let version else {
@@ -188,7 +191,10 @@ struct GraphEndpoints: Sendable {
             case .success(let last?):
                 let age = now - last
                 pairs.append(PairHealth(pair: "\(pair)", newestSample: last, ageSeconds: age))
-                if Double(age) > configuration.staleAfter {
+                if age < 0 {
+                    // Never "ok": the data claims a time this clock has not reached.
+                    reasons.append("\(pair): newest sample is for \(Timestamp.iso8601(last)), \(-age) s in the future: this machine's clock is behind, or was ahead when it was written (see btcrate rewind)")
+                } else if Double(age) > configuration.staleAfter {
                     reasons.append("\(pair): newest sample is \(age) s old (limit \(Int(configuration.staleAfter)) s)")
                 }
             case .failure(let error):

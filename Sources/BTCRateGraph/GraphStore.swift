@@ -16,7 +16,7 @@ public final class GraphStore: Sendable {
     public init(configuration: Configuration, renderThread: RenderThread) {
         self.configuration = configuration
         self.renderThread = renderThread
-        cache = configuration.rrdcachedAddress.map(RRDCachedClient.init(address:))
+        cache = configuration.rrdcachedClient
     }
 
     func file(_ pair: CurrencyPair) -> RRDFile { RRDFile(path: configuration.rrdPath(for: pair)) }
@@ -29,7 +29,7 @@ public final class GraphStore: Sendable {
         // A missing file is "no data yet" (404), whatever rrdcached would say about it.
         guard stat(file.path, &info) == 0 else { return nil }
         if let cache {
-            try await offloaded { try cache.flush(file: file) }
+            try await cache.flush(file: file)
             guard stat(file.path, &info) == 0 else { return nil }
         }
         return Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
@@ -111,7 +111,7 @@ public final class GraphStore: Sendable {
     func health(_ pair: CurrencyPair) async -> Result<Int?, any Error> {
         let file = file(pair)
         do {
-            if let cache { try await offloaded { try cache.flush(file: file) } }
+            if let cache { try await cache.flush(file: file) }
             return .success(try await offloaded { try Self.newestKnown(in: file)?.time })
         } catch {
             return .failure(error)

@@ -42,9 +42,24 @@ struct FakeResponse {
     let status: Int
     let body: String
 
-    func send(to client: Int32) {
+    /// `date`: the fake's clock for the `Date` header (nil sends none).
+    func send(to client: Int32, date: Date?) {
         let reason = status == 200 ? "OK" : "Status"
-        FakeSocket.write(client, "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body)
+        FakeSocket.write(client, "HTTP/1.1 \(status) \(reason)\r\n\(FakeHTTPDate.header(date))Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body)
+    }
+}
+
+/// The `Date` header every real origin server sends (RFC 9110's IMF-fixdate),
+/// from the fake's own clock, so that a collector under a wrong clock (faketime)
+/// sees the same disagreement it would see with the real APIs.
+enum FakeHTTPDate {
+    static func header(_ date: Date?) -> String {
+        guard let date else { return "" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return "Date: \(formatter.string(from: date))\r\n"
     }
 }
 

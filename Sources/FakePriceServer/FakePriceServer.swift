@@ -20,6 +20,7 @@ public final class FakePriceServer: @unchecked Sendable {
     private var clock: @Sendable () -> Date
     private var priceModel: @Sendable (Int) -> Double = FakePriceServer.defaultPrice
     private var stopped = false
+    private var dateHeaders = true
 
     /// A deterministic price path: 40,000 +/- 2,000 over a day.
     public static let defaultPrice: @Sendable (Int) -> Double = { time in
@@ -89,6 +90,11 @@ public final class FakePriceServer: @unchecked Sendable {
         lock.withLock { behaviours = [:] }
     }
 
+    /// Whether answers carry a `Date` header (they do unless told otherwise, as real servers do).
+    public func setDateHeaders(_ enabled: Bool) {
+        lock.withLock { dateHeaders = enabled }
+    }
+
     public func setClock(_ clock: @escaping @Sendable () -> Date) {
         lock.withLock { self.clock = clock }
     }
@@ -137,17 +143,18 @@ public final class FakePriceServer: @unchecked Sendable {
         guard let request = FakeHTTPRequest.read(from: client) else { return }
         let source = FakeRoutes.source(for: request.path)
         lock.withLock { requestLog.append((source, request.target)) }
+        let date = lock.withLock { dateHeaders } ? now() : nil
         if request.path == "/_fake/behaviour" {
-            return FakeRoutes.control(request, server: self).send(to: client)
+            return FakeRoutes.control(request, server: self).send(to: client, date: date)
         }
         guard let source else {
-            return FakeResponse(status: 404, body: "{\"error\":\"no such fake route\"}").send(to: client)
+            return FakeResponse(status: 404, body: "{\"error\":\"no such fake route\"}").send(to: client, date: date)
         }
         let behaviour = behaviour(of: source)
         if case .slow(let seconds) = behaviour {
             Thread.sleep(forTimeInterval: seconds)
         }
-        behaviour.respond(to: client, normal: { FakeRoutes.normalAnswer(source, request, server: self) })
+        behaviour.respond(to: client, date: date, normal: { FakeRoutes.normalAnswer(source, request, server: self) })
     }
 }
 

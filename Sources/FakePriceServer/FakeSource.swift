@@ -1,3 +1,5 @@
+import Foundation
+
 /// The fake's endpoints, one per thing a test may want to break separately.
 public enum FakeSource: String, Sendable, CaseIterable {
     case alphavantage
@@ -27,21 +29,21 @@ public enum FakeBehaviour: Sendable, Equatable {
     /// Accepts the connection and closes it without a word.
     case closeImmediately
 
-    func respond(to client: Int32, normal: () -> FakeResponse) {
+    func respond(to client: Int32, date: Date?, normal: () -> FakeResponse) {
         switch self {
         case .normal, .slow:
-            normal().send(to: client)
+            normal().send(to: client, date: date)
         case .body(let text, let status):
-            FakeResponse(status: status, body: text).send(to: client)
+            FakeResponse(status: status, body: text).send(to: client, date: date)
         case .truncated:
             let body = normal().body
-            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+            let head = "HTTP/1.1 200 OK\r\n\(FakeHTTPDate.header(date))Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
             FakeSocket.write(client, head + String(body.prefix(body.count / 2)))
         case .oversized(let bytes):
             let filler = "{\"padding\":\"" + String(repeating: "x", count: max(0, bytes - 14)) + "\"}"
-            FakeResponse(status: 200, body: filler).send(to: client)
+            FakeResponse(status: 200, body: filler).send(to: client, date: date)
         case .chunkedOversized(let bytes):
-            FakeSocket.write(client, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+            FakeSocket.write(client, "HTTP/1.1 200 OK\r\n\(FakeHTTPDate.header(date))Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
             let chunk = String(repeating: "y", count: 4096)
             var sent = 0
             while sent < bytes {
@@ -50,7 +52,7 @@ public enum FakeBehaviour: Sendable, Equatable {
             }
             FakeSocket.write(client, "0\r\n\r\n")
         case .closeMidBody:
-            FakeSocket.write(client, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+            FakeSocket.write(client, "HTTP/1.1 200 OK\r\n\(FakeHTTPDate.header(date))Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
             FakeSocket.write(client, "10\r\n{\"Realtime Curre\r\n")
         case .closeImmediately:
             return

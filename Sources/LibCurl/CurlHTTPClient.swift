@@ -103,7 +103,19 @@ public struct CurlHTTPClient: Sendable {
         _ = CCurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         var seconds = 0.0
         _ = CCurl_easy_getinfo_double(handle, CURLINFO_TOTAL_TIME, &seconds)
-        return HTTPResponse(status: status, body: sink.bytes, duration: seconds)
+        return HTTPResponse(status: status, body: sink.bytes, duration: seconds, date: Self.dateHeader(handle))
+    }
+
+    /// The server's clock: its `Date` header (RFC 9110 asks every origin server
+    /// with a clock to send one) in Unix seconds, parsed by libcurl's own
+    /// `curl_getdate`, which reads all three HTTP date formats. Nil when absent or unreadable.
+    static func dateHeader(_ handle: UnsafeMutableRawPointer) -> Int? {
+        var header: UnsafeMutablePointer<curl_header>?
+        // Origin 1 is CURLH_HEADER (a plain header of the final response); request -1: the last one.
+        guard curl_easy_header(handle, "Date", 0, 1, -1, &header) == CURLHE_OK,
+              let value = header?.pointee.value else { return nil }
+        let time = curl_getdate(value, nil)
+        return time >= 0 ? Int(time) : nil
     }
 }
 

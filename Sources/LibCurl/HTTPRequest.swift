@@ -35,11 +35,14 @@ public struct HTTPResponse: Sendable {
     public let body: [UInt8]
     /// Seconds the transfer took, as libcurl measured it.
     public let duration: Double
+    /// The server's `Date` header as Unix seconds, if it sent a readable one.
+    public let date: Int?
 
-    public init(status: Int, body: [UInt8], duration: Double) {
+    public init(status: Int, body: [UInt8], duration: Double, date: Int? = nil) {
         self.status = status
         self.body = body
         self.duration = duration
+        self.date = date
     }
 
     public var text: String { String(decoding: body, as: UTF8.self) }

@@ -1,21 +1,24 @@
 import CRRD
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Writes and flushes through an rrdcached daemon (`rrdc_*`).
 ///
-/// librrd keeps one daemon connection per process in global state, so every call
-/// goes through one lock. `rrd_update_r` and `rrd_fetch_r` ignore the daemon: use
+/// librrd keeps one daemon connection per process in global state and has no
+/// timeout, so every call goes through `DaemonGate`: one at a time, each under
+/// `timeout` seconds (a stopped daemon fails the call as `timedOut` instead of
+/// hanging the process). `rrd_update_r` and `rrd_fetch_r` ignore the daemon: use
 /// this client for writes, and `flush` before reading a file the daemon may hold.
 public final class RRDCachedClient: Sendable {
     /// `unix:/path/to.sock`, `/path/to.sock` or `host:port`, as rrdcached's `-l`.
     public let address: String
-    private static let connectionLock = Mutex(())
+    /// Seconds one call may take, queueing for the connection included.
+    public let timeout: Double
 
-    public init(address: String) {
+    public init(address: String, timeout: Double = 10) {
         self.address = address
+        self.timeout = timeout
         // librrd's client writes to the daemon's socket with plain write(2): a
         // daemon that hangs up would raise SIGPIPE and kill the whole process.
         signal(SIGPIPE, SIG_IGN)
@@ -40,8 +43,16 @@ public final class RRDCachedClient: Sendable {
         try call("rrdc_flush", file) { rrdc_flush(file.path) }
     }
 
+    /// `flush` for async callers: the task waits, no thread is blocked.
+    public func flush(file: RRDFile) async throws {
+        let address = address
+        try await DaemonGate.shared.perform("rrdc_flush", path: file.path, address: address, timeout: timeout) {
+            try Self.connected(to: address, "rrdc_flush", file) { rrdc_flush(file.path) }
+        }
+    }
+
     /// Makes the daemon drop what it knows of a file, needed after a file is
-    /// re-created under a running daemon.
+    /// re-created (or rewound) under a running daemon.
     public func forget(file: RRDFile) throws {
         do {
             try call("rrdc_forget", file) { rrdc_forget(file.path) }
@@ -51,12 +62,18 @@ public final class RRDCachedClient: Sendable {
         }
     }
 
-    private func call(_ name: String, _ file: RRDFile, _ body: () -> Int32) throws {
-        try Self.connectionLock.withLock { _ in
-            _ = try withRRDErrorContext(call: "rrdc_connect", path: address, {
-                rrdc_connect(address)
-            }, failed: { $0 != 0 })
-            _ = try withRRDErrorContext(call: name, path: file.path, body, failed: { $0 != 0 })
+    private func call(_ name: String, _ file: RRDFile, _ body: @escaping @Sendable () -> Int32) throws {
+        let address = address
+        try DaemonGate.shared.perform(name, path: file.path, address: address, timeout: timeout) {
+            try Self.connected(to: address, name, file, body)
         }
+    }
+
+    /// Runs on the gate's worker: connect (a no-op while connected), then the call.
+    private static func connected(to address: String, _ name: String, _ file: RRDFile, _ body: () -> Int32) throws {
+        _ = try withRRDErrorContext(call: "rrdc_connect", path: address, {
+            rrdc_connect(address)
+        }, failed: { $0 != 0 })
+        _ = try withRRDErrorContext(call: name, path: file.path, body, failed: { $0 != 0 })
     }
 }

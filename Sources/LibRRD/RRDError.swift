@@ -1,4 +1,7 @@
 import CRRD
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A librrd call that failed, with librrd's own message kept verbatim.
 ///
@@ -10,13 +13,20 @@ public struct RRDError: Error, CustomStringConvertible, Sendable, Equatable {
     public let call: String
     /// The RRD file the call was about, when there is one.
     public let path: String?
-    /// librrd's message, unchanged.
+    /// librrd's message, unchanged (or `strerror(errno)` when librrd gave none).
     public let message: String
+    /// `errno` as the call left it (0 when it did not set one): lets callers tell a
+    /// full disk (ENOSPC) from other failures without parsing librrd's words.
+    public let code: Int32
+    /// The call did not finish within its deadline (a hung rrdcached); it was abandoned.
+    public let timedOut: Bool
 
-    public init(call: String, path: String?, message: String) {
+    public init(call: String, path: String?, message: String, code: Int32 = 0, timedOut: Bool = false) {
         self.call = call
         self.path = path
         self.message = message
+        self.code = code
+        self.timedOut = timedOut
     }
 
     public var description: String {
@@ -29,20 +39,33 @@ public struct RRDError: Error, CustomStringConvertible, Sendable, Equatable {
     public var isNotNewerThanLastUpdate: Bool {
         message.contains("illegal attempt to update using time")
     }
+
+    /// The disk or its inode table is full (ENOSPC, or EDQUOT for a quota), whether
+    /// librrd said so in words or only through errno.
+    public var isOutOfSpace: Bool {
+        code == ENOSPC || code == EDQUOT || message.contains(String(cString: strerror(ENOSPC)))
+    }
 }
 
 /// Runs one librrd call with a clean error context and turns a failure into `RRDError`.
 ///
 /// Synchronous on purpose: the error buffer is per thread, and an `await` between
 /// the call and `rrd_get_error` could move the task to another thread.
+///
+/// Some failures leave librrd's buffer empty (`rrd_create_r` on a full disk does):
+/// then `errno` is the only witness, so it is cleared before the call and, if set
+/// after it, put into words.
 @inline(__always)
 func withRRDErrorContext<T>(call: String, path: String?, _ body: () -> T?, failed: (T) -> Bool = { _ in false }) throws -> T {
     rrd_clear_error()
+    errno = 0
     let result = body()
+    let code = errno
     if let result, !failed(result) {
         return result
     }
     let text = rrd_get_error().map { String(cString: $0) } ?? ""
     rrd_clear_error()
-    throw RRDError(call: call, path: path, message: text.isEmpty ? "failed without a message" : text)
+    let message = !text.isEmpty ? text : code != 0 ? String(cString: strerror(code)) : "failed without a message"
+    throw RRDError(call: call, path: path, message: message, code: code)
 }

@@ -63,12 +63,19 @@ import Testing
         #expect(log.lines.contains { $0.message.contains("already has a sample; nothing to do") })
     }
 
-    @Test func aClockThatMovedBackwardsWritesNothing() async {
+    @Test func aSampleAheadOfTheCurrentSlotIsAFailureNotANoOp() async {
         store.seed(pair, rows: [.init(time: slot + 3600, rate: 45000, bid: nil, ask: nil)])
-        let outcome = await collector([StubPriceSource(.coinbase, rate: 45000, observedAt: now)]).collect(pair)
-        #expect(outcome.result == .alreadyCollected)
-        #expect(outcome.error?.contains("did the clock move backwards") == true)
+        let source = StubPriceSource(.coinbase, rate: 45000, observedAt: now)
+        let outcome = await collector([source]).collect(pair)
+        #expect(outcome.result == .failed)
+        #expect(outcome.errorClass == .clockBehind)
+        #expect(outcome.error?.contains("6 slots") == true)
+        #expect(outcome.error?.contains("btcrate rewind BTC-USD --to now") == true)
+        #expect(source.calls == 0)
         #expect(store.rows(of: pair).count == 1)
+        // Priority warning, not error: the clock heals it by itself once it passes the sample.
+        #expect(log.lines.contains { $0.metadata["error_class"] == "clock_behind" && $0.level == .warning })
+        #expect(!log.lines.contains { $0.level >= .error })
     }
 
     @Test func aJumpConfirmedByTheNextSourceIsWritten() async {

@@ -28,6 +28,33 @@ import Testing
         #expect(KrakenSource.krakenCode("BTC") == "XBT")
     }
 
+    @Test func krakenIsTimedByItsDateHeader() async throws {
+        let body = #"{"error":[],"result":{"XXBTZUSD":{"a":["45001.0","1","1.000"],"b":["44999.0","1","1.000"],"c":["45000.0","0.1"]}}}"#
+        let http = CannedHTTP(["http://x/0/public/Ticker?pair=XBTUSD": .status(200, body)])
+        let serverDate = now.addingTimeInterval(-3 * 86_400)
+        http.setDate(serverDate)
+        // This clock (`now`) is 3 days ahead of Kraken's: its Date header stands in for a timestamp.
+        let quote = try await KrakenSource(baseURL: "http://x", http: http, clock: ManualClock(now)).latestQuote(for: pair)
+        #expect(quote.observedAt == serverDate && quote.serverDate == serverDate && !quote.hasOwnTimestamp)
+        let validator = QuoteValidator(policy: ValidationPolicy())
+        #expect(throws: FetchFailure.self) { try validator.check(quote, now: now) }
+    }
+
+    @Test func everyLiveSourceKeepsTheDateHeader() async throws {
+        let http = CannedHTTP([
+            "http://x/products/BTC-USD/ticker": .status(200, #"{"price":"45000","time":"2024-01-15T12:00:01Z"}"#),
+            "http://x/api/v2/ticker/btcusd/": .status(200, #"{"last":"45000","timestamp":"1705320001"}"#),
+            "http://x/query?function=CURRENCY_EXCHANGE_RATE&from_currency=BTC&to_currency=USD&apikey=K": .status(200, #"{"Realtime Currency Exchange Rate": {"5. Exchange Rate": "45000", "6. Last Refreshed": "2024-01-15 12:00:00", "7. Time Zone": "UTC"}}"#),
+        ])
+        http.setDate(now)
+        let sources: [any PriceSource] = [CoinbaseSource(baseURL: "http://x", http: http), BitstampSource(baseURL: "http://x", http: http),
+                                          AlphaVantageSource(baseURL: "http://x", apiKey: "K", http: http)]
+        for source in sources {
+            let quote = try await source.latestQuote(for: pair)
+            #expect(quote.serverDate == now && quote.hasOwnTimestamp, "\(source.id)")
+        }
+    }
+
     @Test func krakenErrorsAreClassified() {
         let source = KrakenSource(baseURL: "http://x", http: CannedHTTP([:]), clock: ManualClock(now))
         do {

@@ -221,7 +221,7 @@ import Testing
         stack.advance(slots: 1)
         _ = await stack.collect()
         let first = stack.slot - 1200
-        _ = try RRDCachedClient(address: daemon.address).flush(file: stack.rrd)
+        try await RRDCachedClient(address: daemon.address).flush(file: stack.rrd)
         let rates = try stack.storedRates(from: first, to: first + 1200)
         #expect(rates.count == 3 && rates.allSatisfy { !$0.isNaN })
         withExtendedLifetime(daemon) {}

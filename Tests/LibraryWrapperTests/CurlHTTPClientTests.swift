@@ -25,6 +25,15 @@ import Testing
         #expect(response.text.contains("\"price\""))
     }
 
+    @Test func theDateHeaderIsTheServersClock() async throws {
+        // The fake's clock stopped in 2024: the header carries the server's time, not this machine's.
+        let ahead = Date(timeIntervalSince1970: 1_705_320_037)
+        server.setClock { ahead }
+        #expect(try await get().date == 1_705_320_037)
+        server.setDateHeaders(false)
+        #expect(try await get().date == nil)
+    }
+
     @Test func httpErrorsAreResponsesNotThrows() async throws {
         server.set(.coinbase, .body("nope", status: 503))
         let response = try await get()

@@ -1,4 +1,5 @@
 import BTCRateCore
+import Foundation
 import LibCurl
 
 /// The sources' HTTP GET, done by libcurl with the configured limits.
@@ -21,7 +22,8 @@ struct CurlFetcher: HTTPFetching {
                                   maxBodyBytes: maxBodyBytes)
         do {
             let response = try await client.send(request)
-            return FetchedBody(status: response.status, body: response.body)
+            return FetchedBody(status: response.status, body: response.body,
+                               date: response.date.map { Date(timeIntervalSince1970: TimeInterval($0)) })
         } catch let error as HTTPClientError {
             throw Self.classify(error)
         } catch {

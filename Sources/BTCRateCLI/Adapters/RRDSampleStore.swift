@@ -1,4 +1,6 @@
 import BTCRateCore
+import BTCRateGraph
+import Foundation
 import LibRRD
 
 /// The production `SampleStore`: one RRD file per pair in the state directory,
@@ -9,7 +11,7 @@ struct RRDSampleStore: SampleStore {
 
     init(configuration: Configuration) {
         self.configuration = configuration
-        cache = configuration.rrdcachedAddress.map(RRDCachedClient.init(address:))
+        cache = configuration.rrdcachedClient
     }
 
     private func file(_ pair: CurrencyPair) -> RRDFile {
@@ -25,7 +27,7 @@ struct RRDSampleStore: SampleStore {
             let last = try file.lastUpdate()
             return StoredSample(slot: Slot(containing: last.time), rate: last.values["rate"])
         } catch {
-            throw Self.failure(error)
+            throw failure(error)
         }
     }
 
@@ -37,7 +39,7 @@ struct RRDSampleStore: SampleStore {
             // A daemon that knew an earlier file of this name would refuse our updates.
             try cache?.forget(file: file)
         } catch {
-            throw Self.failure(error)
+            throw failure(error)
         }
     }
 
@@ -50,14 +52,15 @@ struct RRDSampleStore: SampleStore {
                 try file.update(rows)
             }
         } catch {
-            throw Self.failure(error)
+            throw failure(error)
         }
     }
 
-    private static func failure(_ error: any Error) -> StorageFailure {
-        if let error = error as? RRDError {
-            return StorageFailure(error.description, isNotNewer: error.isNotNewerThanLastUpdate)
-        }
-        return StorageFailure("\(error)")
+    private func failure(_ error: any Error) -> StorageFailure {
+        guard let error = error as? RRDError else { return StorageFailure("\(error)") }
+        // "No space left on device" names neither the disk nor whether it is the inodes.
+        let diagnosis = error.isOutOfSpace ? DiskDiagnosis.explain(ENOSPC, directory: configuration.stateDirectory) : nil
+        return StorageFailure(error.description + (diagnosis.map { ": \($0)" } ?? ""),
+                              isNotNewer: error.isNotNewerThanLastUpdate, isTimeout: error.timedOut)
     }
 }

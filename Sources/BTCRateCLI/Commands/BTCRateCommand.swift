@@ -11,12 +11,15 @@ public struct BTCRateCommand: AsyncParsableCommand {
             credential 'alphavantage-api-key', /run/secrets/alphavantage-api-key, the file named by \
             alphavantage.key_file, or ALPHAVANTAGE_API_KEY, in that order; never from the command line.
 
-            Exit codes: 0 success; 64 usage error; 69 a pair got no sample; 73 storage failure; \
-            75 another run holds the lock; 78 configuration error.
+            Exit codes: 0 success; 64 usage error; 66 no RRD file for the pair (rewind); 69 a pair got no \
+            sample: no source gave a valid quote (every failure class but the storage ones, among them \
+            clock_skew: a source's clock and this one disagree, and clock_behind: the file already has a \
+            sample for a later slot); 73 storage failure (storage_error; storage_timeout: rrdcached did \
+            not answer within storage.rrdcached_timeout); 75 another run holds the lock; 78 configuration error.
             """,
         version: BTCRateVersion.current,
         subcommands: [CollectCommand.self, RunCommand.self, GraphCommand.self, WatchdogCommand.self, AlertsCommand.self,
-                      BackfillCommand.self, ConfigCommand.self, HealthcheckCommand.self]
+                      BackfillCommand.self, RewindCommand.self, ConfigCommand.self, HealthcheckCommand.self]
     )
 
     public init() {}

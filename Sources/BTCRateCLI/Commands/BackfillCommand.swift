@@ -12,10 +12,13 @@ struct BackfillCommand: AsyncParsableCommand {
             A pair without a file gets a new one that starts N days ago, filled from history up to the \
             previous slot. A pair with a file gets the slots after its last sample (RRD files cannot be \
             rewritten, so older slots cannot change). Slots the history lacks stay unknown and show as gaps. \
-            Progress is shown on a terminal. Takes the same lock as collect: a timer run during a backfill \
-            waits for the next slot and then repairs its own gap.
+            Progress is shown on a terminal. Takes the same lock as collect. The range is kept in \
+            <state directory>/backfill.json until it is filled: a backfill that is killed, or whose history \
+            source fails, is completed by the next run (collect, backfill or btcrate run) before that run \
+            writes a live sample.
 
-            Exit codes: 0 done; 69 the history source failed; 73 storage failure; 75 locked; 78 configuration error.
+            Exit codes: 0 done; 69 the history source failed before anything was filled; 73 storage failure \
+            (storage_error, storage_timeout); 75 another run holds the lock; 78 configuration error.
             """
     )
 
@@ -51,6 +54,17 @@ struct BackfillCommand: AsyncParsableCommand {
         let filled: Int
         let unknown: Int
         let error: String?
+
+        init(_ report: Backfill.Report) {
+            pair = "\(report.pair)"
+            from = Timestamp.iso8601(report.from)
+            to = Timestamp.iso8601(report.to)
+            slots = report.slots
+            filled = report.filled
+            unknown = report.unknown
+            error = report.storageFailure.map { "\($0.kind.rawValue): \($0.message)" }
+                ?? report.stoppedBy.map { "\($0.kind.rawValue): \($0.detail)" }
+        }
     }
 
     func run() async throws {
@@ -60,81 +74,62 @@ struct BackfillCommand: AsyncParsableCommand {
         let pairs = try pair.isEmpty ? configuration.pairs : pair.map { try CurrencyPair(parsing: $0) }
         let lock: StateLock
         do {
-            lock = try StateLock.acquire(stateDirectory: configuration.stateDirectory)
-        } catch .busy {
-            context.logger.error("another collection or backfill holds the state directory lock", metadata: ["error_class": "busy"])
-            throw ExitStatus.exit(ExitStatus.busy)
+            lock = try StateLock.forWriting(stateDirectory: configuration.stateDirectory, logger: context.logger)
         } catch {
-            context.logger.error("cannot lock the state directory: \(error)", metadata: ["error_class": "storage_error"])
-            throw ExitStatus.exit(ExitStatus.storage)
+            throw ExitStatus.exit(error.exitCode)
         }
         defer { withExtendedLifetime(lock) {} }
 
+        let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+        // An earlier backfill that was killed goes first: it is what the record promised.
+        let pending = PendingBackfills(context: context)
+        await pending.complete(keepOnHistoryFailure: true, progress: progress)
+
         let clock = SystemClock()
         let current = Slot(containing: clock.now().timeIntervalSince1970)
-        let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        var reports: [PairReport] = []
-        var exitCode = ExitStatus.success
+        let from = current.start - days * 86_400
+        let to = current.previous.start
+        // Written before the first row: a backfill killed on the way is completed
+        // by the next run, whichever command it is, before it writes a live sample.
+        var record = pending.store.load() ?? BackfillRecord(startedAt: clock.now(), pairs: [])
+        record.pairs.removeAll { entry in pairs.contains(entry.pair) }
+        record.pairs += pairs.map { BackfillRecord.Entry(pair: $0, from: from, to: to) }
+        do {
+            try pending.store.save(record)
+        } catch {
+            context.logger.error("\(BackfillRecordStore.fileName) not saved: \(error)", metadata: ["error_class": "storage_error"])
+            throw ExitStatus.exit(ExitStatus.storage)
+        }
+
+        let backfill = Backfill(configuration: configuration, history: context.historySource,
+                                store: context.store, logger: context.logger)
+        var reports: [Backfill.Report] = []
         for pair in pairs {
-            let report = await backfill(pair, current: current, context: context, progress: progress)
-            if report.error != nil {
-                exitCode = max(exitCode, report.filled == 0 && report.slots > 0 ? ExitStatus.noSample : exitCode)
+            let label = "\(pair)"
+            let report = await backfill.run(pair, from: from, to: to) { step in
+                progress.show("\(label): page \(step.pagesDone)/\(step.pagesTotal), \(step.slotsFilled) slots filled")
+            }
+            BackfillLog.report(report, logger: context.logger)
+            // Done, or nothing left to do: off the record. A failed history stays on it,
+            // so the next collection run tries once more before its live sample.
+            if report.isComplete {
+                do { try pending.store.remove(pair) } catch {
+                    context.logger.error("\(BackfillRecordStore.fileName) not updated: \(error)", metadata: ["error_class": "storage_error"])
+                }
             }
             reports.append(report)
         }
         progress.finish()
         if json {
-            print(try JSONOutput.encode(reports))
+            print(try JSONOutput.encode(reports.map(PairReport.init)))
         } else {
-            for report in reports {
+            for report in reports.map(PairReport.init) {
                 print("\(report.pair): \(report.filled) of \(report.slots) slots filled from \(report.from) to \(report.to), \(report.unknown) unknown\(report.error.map { "; stopped: \($0)" } ?? "")")
             }
         }
-        if reports.contains(where: { $0.error?.hasPrefix("storage") == true }) { exitCode = ExitStatus.storage }
-        if exitCode != ExitStatus.success { throw ExitStatus.exit(exitCode) }
-    }
-
-    private func backfill(_ pair: CurrencyPair, current: Slot, context: AppContext, progress: ProgressLine) async -> PairReport {
-        let store = context.store
-        let logger = context.logger
-        let firstWanted = current.start - days * 86_400
-        var from = firstWanted
-        let to = current.previous.start
-        var previous = Slot(containing: firstWanted).previous
-        do {
-            if let last = try store.lastSample(of: pair) {
-                from = max(firstWanted, last.slot.start + Slot.seconds)
-                previous = last.slot
-            } else {
-                try store.create(pair, firstSlot: Slot(containing: firstWanted))
-                logger.notice("created RRD file for backfill", metadata: ["pair": "\(pair)"])
-            }
-        } catch {
-            return PairReport(pair: "\(pair)", from: Timestamp.iso8601(from), to: Timestamp.iso8601(to), slots: 0,
-                              filled: 0, unknown: 0, error: "storage: \(error.message)")
-        }
-        guard from <= to else {
-            return PairReport(pair: "\(pair)", from: Timestamp.iso8601(from), to: Timestamp.iso8601(to), slots: 0,
-                              filled: 0, unknown: 0, error: nil)
-        }
-        let slots = (to - from) / Slot.seconds + 1
-        let repairer = GapRepairer(history: context.historySource, store: store,
-                                   validator: QuoteValidator(policy: context.configuration.policy(for: pair)), logger: logger)
-        let label = "\(pair)"
-        do {
-            let result = try await repairer.fill(pair, after: previous, slots: from...to) { step in
-                progress.show("\(label): page \(step.pagesDone)/\(step.pagesTotal), \(step.slotsFilled) of \(slots) slots filled")
-            }
-            logger.info("backfill of \(pair) filled \(result.filled) of \(slots) slots", metadata: [
-                "pair": "\(pair)", "filled_slots": "\(result.filled)", "source": "bitstamp",
-            ])
-            return PairReport(pair: label, from: Timestamp.iso8601(from), to: Timestamp.iso8601(to), slots: slots,
-                              filled: result.filled, unknown: slots - result.filled,
-                              error: result.stoppedBy.map { "\($0.kind.rawValue): \($0.detail)" })
-        } catch {
-            logger.error("backfill of \(pair) could not write: \(error.message)", metadata: ["pair": "\(pair)", "error_class": "storage_error"])
-            return PairReport(pair: label, from: Timestamp.iso8601(from), to: Timestamp.iso8601(to), slots: slots,
-                              filled: 0, unknown: slots, error: "storage: \(error.message)")
+        if reports.contains(where: { $0.storageFailure != nil }) { throw ExitStatus.exit(ExitStatus.storage) }
+        if reports.contains(where: { $0.stoppedBy != nil && $0.filled == 0 && $0.slots > 0 }) {
+            throw ExitStatus.exit(ExitStatus.noSample)
         }
     }
 }

@@ -14,8 +14,15 @@ struct CollectCommand: AsyncParsableCommand {
             of the current 10-minute slot. A second run in the same slot does nothing. The outcome is \
             logged and saved in <state directory>/last-run.json.
 
-            Exit codes: 0 every pair has a sample for this slot; 69 at least one pair got none; \
-            73 storage failure; 75 another run holds the lock; 78 configuration error.
+            Every quote is checked against this machine's clock first: a source whose Date header (or own \
+            timestamp) differs by more than validation.clock_tolerance is refused as clock_skew, and a file \
+            whose newest sample is for a later slot than the current one fails as clock_behind (see \
+            btcrate rewind). A backfill that was interrupted (<state directory>/backfill.json) is completed \
+            first, and files a killed run left half-made (*.rrd.creating-*) are removed.
+
+            Exit codes: 0 every pair has a sample for this slot; 69 at least one pair got none (the \
+            journal gives the class: quota_exhausted, clock_skew, clock_behind, ...); 73 storage failure \
+            (storage_error, storage_timeout); 75 another run holds the lock; 78 configuration error.
             """
     )
 

@@ -18,16 +18,13 @@ struct CollectionRun {
         let configuration = context.configuration
         let lock: StateLock
         do {
-            lock = try StateLock.acquire(stateDirectory: configuration.stateDirectory)
-        } catch .busy {
-            logger.warning("another collection or backfill holds the state directory lock; this run does nothing",
-                           metadata: ["error_class": "busy"])
-            return Result(exitCode: ExitStatus.busy, record: nil)
+            lock = try StateLock.forWriting(stateDirectory: configuration.stateDirectory, logger: logger)
         } catch {
-            logger.error("cannot lock the state directory: \(error)", metadata: ["error_class": "storage_error"])
-            return Result(exitCode: ExitStatus.storage, record: nil)
+            return Result(exitCode: error.exitCode, record: nil)
         }
         defer { withExtendedLifetime(lock) {} }
+        // Before any live sample: afterwards the slots a killed backfill meant to fill never could be.
+        await PendingBackfills(context: context).complete(keepOnHistoryFailure: false)
 
         if context.keylessOnly {
             logger.notice("no Alpha Vantage key configured: collecting from keyless sources only (\(context.liveSources(clock: clock).map(\.id.displayName).joined(separator: ", ")))",
@@ -47,7 +44,9 @@ struct CollectionRun {
         do {
             try store.save(record)
         } catch {
-            logger.error("run record not saved: \(error)", metadata: ["error_class": "storage_error", "path": "\(store.path)"])
+            let reason = (error as? AtomicFile.WriteError).flatMap { DiskDiagnosis.explain($0.code, directory: configuration.stateDirectory) }
+            logger.error("run record not saved: \(error)\(reason.map { ": \($0)" } ?? "")",
+                         metadata: ["error_class": "storage_error", "path": "\(store.path)"])
             return Result(exitCode: ExitStatus.storage, record: record)
         }
         let written = outcomes.filter { $0.result == .written }.count
@@ -59,7 +58,7 @@ struct CollectionRun {
 
     /// Storage failures outrank source failures: they need a person, not patience.
     static func exitCode(for outcomes: [PairOutcome]) -> Int32 {
-        if outcomes.contains(where: { $0.errorClass == .storageError }) { return ExitStatus.storage }
+        if outcomes.contains(where: { $0.errorClass == .storageError || $0.errorClass == .storageTimeout }) { return ExitStatus.storage }
         if outcomes.contains(where: { !$0.gotSample }) { return ExitStatus.noSample }
         return ExitStatus.success
     }

@@ -1,6 +1,7 @@
 import BTCRateCore
 import Foundation
 import LibCurl
+import BTCRateGraph
 import LibRRD
 import LibSystemd
 
@@ -24,7 +25,7 @@ final class ObservationGatherer: @unchecked Sendable {
         self.configuration = configuration
         self.hasKey = hasKey
         watchingSince = Int(now.timeIntervalSince1970)
-        cache = configuration.rrdcachedAddress.map(RRDCachedClient.init(address:))
+        cache = configuration.rrdcachedClient
     }
 
     func gather(now: Date) async -> Observation {

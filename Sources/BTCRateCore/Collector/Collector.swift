@@ -71,15 +71,18 @@ public struct Collector: Sendable {
                 logger.notice("created RRD file", metadata: ["pair": "\(pair)", "path": "\(configuration.rrdPath(for: pair))"])
             }
         } catch {
-            return failed(outcome, FetchFailure(.storageError, source: nil, detail: error.message))
+            return failed(outcome, error.asFetchFailure)
         }
 
-        // 2. Nothing to do if this slot (or a later one, after a clock step back) is stored.
-        if let last, last.slot >= slot {
+        // 2. Nothing to do if this slot is stored. A later slot stored is a failure,
+        // not a no-op: the clock is behind now, or was ahead when that sample was
+        // written, and either way no sample can be written until someone acts or
+        // the clock passes it (the unit fails; the watchdog alerts).
+        if let last, last.slot > slot {
+            return failed(outcome, FetchFailure(.clockBehind, source: nil, detail: Self.clockBehind(pair, stored: last.slot, current: slot)))
+        }
+        if let last, last.slot == slot {
             outcome.result = .alreadyCollected
-            if last.slot > slot {
-                outcome.error = "the file's last sample (\(last.slot)) is newer than this slot (\(slot)): did the clock move backwards?"
-            }
             return outcome
         }
 
@@ -93,7 +96,7 @@ public struct Collector: Sendable {
                 do {
                     report = try await repairer.fill(pair, after: previous.slot, slots: first.start...lastMissed.start)
                 } catch {
-                    return failed(outcome, FetchFailure(.storageError, source: nil, detail: error.message))
+                    return failed(outcome, error.asFetchFailure)
                 }
                 outcome.repairedSlots = report.filled
                 logger.info("repaired gap of \(missed.count) slots: \(outcome.repairedSlots) filled from history, \(missed.count - outcome.repairedSlots) left unknown", metadata: [
@@ -145,7 +148,7 @@ public struct Collector: Sendable {
                 outcome.error = "another writer stored this slot first"
                 return outcome
             } catch {
-                return failed(outcome, FetchFailure(.storageError, source: quote.source, detail: error.message))
+                return failed(outcome, FetchFailure(error.kind, source: quote.source, detail: error.message))
             }
             outcome.result = .written
             outcome.source = quote.source
@@ -159,6 +162,14 @@ public struct Collector: Sendable {
         let final = outcome.attempts.last
         return failed(outcome, FetchFailure(final?.errorClass ?? .connectionFailed, source: final?.source,
                                             detail: "no source gave a usable quote"))
+    }
+
+    /// What `clock_behind` tells the operator: both slots, and the two ways out.
+    static func clockBehind(_ pair: CurrencyPair, stored: Slot, current: Slot) -> String {
+        let ahead = (stored.start - current.start) / Slot.seconds
+        return "the file's newest sample is for \(stored), \(ahead) slot\(ahead == 1 ? "" : "s") (\(Timestamp.span(stored.start - current.start))) "
+            + "after the current slot \(current): this machine's clock is behind, or was ahead when that sample was written. "
+            + "Check the clock (timedatectl status); to drop the samples from the future, run `btcrate rewind \(pair) --to now`"
     }
 
     private func failed(_ outcome: PairOutcome, _ failure: FetchFailure) -> PairOutcome {
@@ -197,7 +208,9 @@ public struct Collector: Sendable {
         case .failed:
             metadata["error_class"] = "\(outcome.errorClass!.rawValue)"
             if outcome.repairedSlots > 0 { metadata["filled_slots"] = "\(outcome.repairedSlots)" }
-            logger.error("no sample for \(pair) in slot \(outcome.slot): \(outcome.error ?? "")", metadata: metadata)
+            // A clock that is behind heals itself once it passes the stored sample: a warning.
+            let level: Logger.Level = outcome.errorClass == .clockBehind ? .warning : .error
+            logger.log(level: level, "no sample for \(pair) in slot \(outcome.slot): \(outcome.error ?? "")", metadata: metadata)
         }
     }
 }

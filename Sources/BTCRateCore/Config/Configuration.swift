@@ -6,6 +6,8 @@ public struct Configuration: Sendable, Equatable {
     public var stateDirectory = "/var/lib/btcrate"
     /// rrdcached's address; nil writes the RRD files directly.
     public var rrdcachedAddress: String?
+    /// Seconds one call to rrdcached may take before it is abandoned (librrd has no timeout).
+    public var rrdcachedTimeout = 10.0
     public var pairs: [CurrencyPair] = [try! CurrencyPair(parsing: "BTC-USD")]
     /// The order in which sources are asked for a live quote.
     public var sources: [SourceID] = [.alphavantage, .coinbase, .kraken, .bitstamp]
@@ -13,7 +15,7 @@ public struct Configuration: Sendable, Equatable {
     public var concurrency = 8
     public var gapRepair = true
     /// The longest gap a collection run repairs, in days (older slots stay unknown).
-    public var gapRepairMaxDays = 7
+    public var gapRepairMaxDays = 30
     public var connectTimeout = 5.0
     public var totalTimeout = 15.0
     public var maxBodyBytes = 1 << 20

@@ -25,6 +25,10 @@ extension Setting {
                 defaultText: "", help: "rrdcached address (unix:/run/rrdcached.sock or host:port); empty writes files directly.") { config, value throws(ConfigError) in
             config.rrdcachedAddress = value.isEmpty ? nil : value
         },
+        Setting(section: "storage", key: "rrdcached_timeout", environment: "BTCRATE_RRDCACHED_TIMEOUT",
+                defaultText: "10s", help: "Time one rrdcached call may take; past it the call is abandoned (storage_timeout).") { config, value throws(ConfigError) in
+            config.rrdcachedTimeout = try Parse.duration(value, in: 0.1...600)
+        },
         Setting(section: "collector", key: "pairs", environment: "BTCRATE_PAIRS",
                 defaultText: "BTC-USD", help: "Comma-separated pairs to collect, FROM-TO.") { config, value throws(ConfigError) in
             let pairs = try Parse.list(value).map { text throws(ConfigError) in
@@ -55,7 +59,7 @@ extension Setting {
             config.gapRepair = try Parse.bool(value)
         },
         Setting(section: "collector", key: "gap_repair_max_days", environment: "BTCRATE_GAP_REPAIR_MAX_DAYS",
-                defaultText: "7", help: "Longest gap one run repairs, in days.") { config, value throws(ConfigError) in
+                defaultText: "30", help: "Longest gap one run repairs from history, in days.") { config, value throws(ConfigError) in
             config.gapRepairMaxDays = try Parse.integer(value, in: 0...3650)
         },
         Setting(section: "http", key: "connect_timeout", environment: "BTCRATE_CONNECT_TIMEOUT",
@@ -106,6 +110,10 @@ extension Setting {
         Setting(section: "validation", key: "future_tolerance", environment: "BTCRATE_FUTURE_TOLERANCE",
                 defaultText: "2m", help: "How far ahead of this clock a quote's timestamp may be.") { config, value throws(ConfigError) in
             config.validation.futureTolerance = try Parse.duration(value, in: 0...86_400)
+        },
+        Setting(section: "validation", key: "clock_tolerance", environment: "BTCRATE_CLOCK_TOLERANCE",
+                defaultText: "2m", help: "How far this clock may differ from a source's (its Date header) before quotes are refused (clock_skew).") { config, value throws(ConfigError) in
+            config.validation.clockTolerance = try Parse.duration(value, in: 1...86_400)
         },
         Setting(section: "validation", key: "max_jump", environment: "BTCRATE_MAX_JUMP",
                 defaultText: "0.10", help: "Change from the last stored value (fraction) that needs a second source.") { config, value throws(ConfigError) in

@@ -24,8 +24,8 @@ public struct AlphaVantageSource: PriceSource {
             throw FetchFailure(.noKey, source: id, detail: "no Alpha Vantage key configured")
         }
         let url = "\(baseURL)/query?function=CURRENCY_EXCHANGE_RATE&from_currency=\(pair.base)&to_currency=\(pair.quote)&apikey=\(apiKey.urlQueryEscaped)"
-        let body = try await http.fetchOK(url, source: id, redactor: redactor)
-        return try parse(body, pair: pair)
+        let answer = try await http.fetchOK(url, source: id, redactor: redactor)
+        return try parse(answer.body, pair: pair).answered(at: answer.date)
     }
 
     func parse(_ body: [UInt8], pair: CurrencyPair) throws(FetchFailure) -> Quote {
@@ -70,7 +70,7 @@ public struct AlphaVantageSource: PriceSource {
 }
 
 extension String {
-    var trimmingTrailingSlashes: String {
+    public var trimmingTrailingSlashes: String {
         var text = self
         while text.hasSuffix("/") { text.removeLast() }
         return text

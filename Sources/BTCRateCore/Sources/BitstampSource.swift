@@ -16,8 +16,8 @@ public struct BitstampSource: PriceSource, HistorySource {
     private func market(_ pair: CurrencyPair) -> String { (pair.base + pair.quote).lowercased() }
 
     public func latestQuote(for pair: CurrencyPair) async throws(FetchFailure) -> Quote {
-        let body = try await http.fetchOK("\(baseURL)/api/v2/ticker/\(market(pair))/", source: id)
-        return try parseTicker(body, pair: pair)
+        let answer = try await http.fetchOK("\(baseURL)/api/v2/ticker/\(market(pair))/", source: id)
+        return try parseTicker(answer.body, pair: pair).answered(at: answer.date)
     }
 
     func parseTicker(_ body: [UInt8], pair: CurrencyPair) throws(FetchFailure) -> Quote {
@@ -37,8 +37,8 @@ public struct BitstampSource: PriceSource, HistorySource {
     public func candles(for pair: CurrencyPair, from: Int, to: Int) async throws(FetchFailure) -> [Candle] {
         let limit = min(maxCandlesPerCall, max(1, (to - from) / Slot.seconds + 1))
         let url = "\(baseURL)/api/v2/ohlc/\(market(pair))/?step=\(Slot.seconds)&limit=\(limit)&start=\(from)&end=\(to)"
-        let body = try await http.fetchOK(url, source: id)
-        return try parseCandles(body).filter { (from...to).contains($0.start) }
+        let answer = try await http.fetchOK(url, source: id)
+        return try parseCandles(answer.body).filter { (from...to).contains($0.start) }
     }
 
     func parseCandles(_ body: [UInt8]) throws(FetchFailure) -> [Candle] {

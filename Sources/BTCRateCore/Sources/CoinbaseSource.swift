@@ -12,8 +12,8 @@ public struct CoinbaseSource: PriceSource {
     }
 
     public func latestQuote(for pair: CurrencyPair) async throws(FetchFailure) -> Quote {
-        let body = try await http.fetchOK("\(baseURL)/products/\(pair.base)-\(pair.quote)/ticker", source: id)
-        return try parse(body, pair: pair)
+        let answer = try await http.fetchOK("\(baseURL)/products/\(pair.base)-\(pair.quote)/ticker", source: id)
+        return try parse(answer.body, pair: pair).answered(at: answer.date)
     }
 
     func parse(_ body: [UInt8], pair: CurrencyPair) throws(FetchFailure) -> Quote {

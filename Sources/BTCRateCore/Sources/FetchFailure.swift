@@ -28,8 +28,16 @@ public struct FetchFailure: Error, Sendable, Equatable, CustomStringConvertible 
         case staleQuote = "stale_quote"
         case futureQuote = "future_quote"
         case unconfirmedJump = "unconfirmed_jump"
+        /// The source's clock (its Date header, or its own timestamp) and this
+        /// machine's differ by more than `validation.clock_tolerance`.
+        case clockSkew = "clock_skew"
         // Local problems.
+        /// The RRD file already holds a sample for a slot after the current one:
+        /// this clock is behind, or was ahead when that sample was written.
+        case clockBehind = "clock_behind"
         case storageError = "storage_error"
+        /// rrdcached did not answer within `storage.rrdcached_timeout`.
+        case storageTimeout = "storage_timeout"
     }
 
     public let kind: Kind
@@ -69,7 +77,10 @@ public struct FetchFailure: Error, Sendable, Equatable, CustomStringConvertible 
         case .staleQuote: return "\(name) sent a stale quote"
         case .futureQuote: return "\(name) sent a quote from the future (check the system clock)"
         case .unconfirmedJump: return "\(name) sent a jump no second source confirmed"
+        case .clockSkew: return "\(name)'s clock and this machine's disagree (check the system clock: timedatectl status)"
+        case .clockBehind: return "the RRD file already has a sample for a later slot (the clock is behind, or was ahead)"
         case .storageError: return "the RRD file could not be written"
+        case .storageTimeout: return "rrdcached did not answer in time"
         }
     }
 

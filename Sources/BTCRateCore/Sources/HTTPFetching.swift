@@ -1,3 +1,5 @@
+import Foundation
+
 /// The HTTP GET that sources need, behind a protocol so that the domain stays
 /// free of libcurl (the real implementation lives in BTCRateCLI) and tests can
 /// substitute canned answers.
@@ -8,10 +10,14 @@ public protocol HTTPFetching: Sendable {
 public struct FetchedBody: Sendable {
     public let status: Int
     public let body: [UInt8]
+    /// The server's clock, from the answer's `Date` header; nil when it sent none.
+    /// Validation compares it with this machine's clock (`clock_skew`).
+    public let date: Date?
 
-    public init(status: Int, body: [UInt8]) {
+    public init(status: Int, body: [UInt8], date: Date? = nil) {
         self.status = status
         self.body = body
+        self.date = date
     }
 }
 
@@ -29,7 +35,7 @@ public struct TransportFailure: Error, Sendable {
 extension HTTPFetching {
     /// GET, then turn transport failures and HTTP error statuses into `FetchFailure`s
     /// attributed to `source`. Error details pass through `redactor` first.
-    func fetchOK(_ url: String, source: SourceID, redactor: Redactor = Redactor()) async throws(FetchFailure) -> [UInt8] {
+    func fetchOK(_ url: String, source: SourceID, redactor: Redactor = Redactor()) async throws(FetchFailure) -> FetchedBody {
         let response: FetchedBody
         do {
             response = try await get(url)
@@ -38,7 +44,7 @@ extension HTTPFetching {
         }
         switch response.status {
         case 200..<300:
-            return response.body
+            return response
         case 429:
             throw FetchFailure(.rateLimited, source: source, detail: "HTTP 429")
         default:

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Kraken calls bitcoin XBT and answers under its own long pair name
 /// (`XXBTZUSD`), so the result's single entry is taken whatever its key. Its
-/// ticker carries no timestamp: the time of the answer stands in for it.
+/// ticker carries no timestamp: its answer's `Date` header stands in for it.
 public struct KrakenSource: PriceSource {
     public let id = SourceID.kraken
     private let baseURL: String
@@ -21,11 +21,14 @@ public struct KrakenSource: PriceSource {
 
     public func latestQuote(for pair: CurrencyPair) async throws(FetchFailure) -> Quote {
         let name = Self.krakenCode(pair.base) + Self.krakenCode(pair.quote)
-        let body = try await http.fetchOK("\(baseURL)/0/public/Ticker?pair=\(name)", source: id)
-        return try parse(body, pair: pair, receivedAt: clock.now())
+        let answer = try await http.fetchOK("\(baseURL)/0/public/Ticker?pair=\(name)", source: id)
+        return try parse(answer.body, pair: pair, receivedAt: clock.now(), serverDate: answer.date)
     }
 
-    func parse(_ body: [UInt8], pair: CurrencyPair, receivedAt: Date) throws(FetchFailure) -> Quote {
+    /// With no timestamp in the ticker, the answer's `Date` header (the source's own
+    /// clock) stands in for one; without that, the time it arrived. Validation then
+    /// judges this machine's clock by the `Date` header alone.
+    func parse(_ body: [UInt8], pair: CurrencyPair, receivedAt: Date, serverDate: Date? = nil) throws(FetchFailure) -> Quote {
         let object = try JSONDocument.object(body, source: id)
         if let errors = object["error"] as? [String], let first = errors.first {
             throw FetchFailure(first.contains("Unknown asset pair") ? .unsupportedPair : .apiMessage,
@@ -41,6 +44,7 @@ public struct KrakenSource: PriceSource {
         guard let last = first("c") else {
             throw JSONDocument.malformed(id, "\"c\" (last trade) missing or not a number")
         }
-        return Quote(pair: pair, rate: last, bid: first("b"), ask: first("a"), observedAt: receivedAt, source: id)
+        return Quote(pair: pair, rate: last, bid: first("b"), ask: first("a"), observedAt: serverDate ?? receivedAt,
+                     source: id, serverDate: serverDate, hasOwnTimestamp: false)
     }
 }

@@ -26,17 +26,32 @@ public struct Quote: Sendable, Equatable {
     public let rate: Double
     public let bid: Double?
     public let ask: Double?
-    /// When the source says the rate was current.
+    /// When the source says the rate was current (for a source without a
+    /// timestamp of its own, when its answer was sent or arrived).
     public let observedAt: Date
     public let source: SourceID
+    /// The source's clock when it answered: its `Date` header, if it sent one.
+    public let serverDate: Date?
+    /// False when `observedAt` is not the source's own statement (Kraken's ticker
+    /// has no timestamp): then only `serverDate` can vouch for this machine's clock.
+    public let hasOwnTimestamp: Bool
 
-    public init(pair: CurrencyPair, rate: Double, bid: Double?, ask: Double?, observedAt: Date, source: SourceID) {
+    public init(pair: CurrencyPair, rate: Double, bid: Double?, ask: Double?, observedAt: Date, source: SourceID,
+                serverDate: Date? = nil, hasOwnTimestamp: Bool = true) {
         self.pair = pair
         self.rate = rate
         self.bid = bid
         self.ask = ask
         self.observedAt = observedAt
         self.source = source
+        self.serverDate = serverDate
+        self.hasOwnTimestamp = hasOwnTimestamp
+    }
+
+    /// The same quote, with the answer's `Date` header attached.
+    public func answered(at serverDate: Date?) -> Quote {
+        Quote(pair: pair, rate: rate, bid: bid, ask: ask, observedAt: observedAt, source: source,
+              serverDate: serverDate, hasOwnTimestamp: hasOwnTimestamp)
     }
 }
 

@@ -26,11 +26,20 @@ public struct StorageFailure: Error, Sendable, CustomStringConvertible {
     public let message: String
     /// librrd refused a row as not newer than the last update (a racing writer).
     public let isNotNewer: Bool
+    /// rrdcached did not answer within its deadline; the call was abandoned.
+    public let isTimeout: Bool
 
-    public init(_ message: String, isNotNewer: Bool = false) {
+    public init(_ message: String, isNotNewer: Bool = false, isTimeout: Bool = false) {
         self.message = message
         self.isNotNewer = isNotNewer
+        self.isTimeout = isTimeout
     }
+
+    /// The failure class for the journal and the run record.
+    public var kind: FetchFailure.Kind { isTimeout ? .storageTimeout : .storageError }
+
+    /// As a failure of a collection run.
+    public var asFetchFailure: FetchFailure { FetchFailure(kind, source: nil, detail: message) }
 
     public var description: String { message }
 }

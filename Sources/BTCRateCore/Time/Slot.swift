@@ -44,6 +44,17 @@ public enum Timestamp {
                       Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
     }
 
+    /// A length of time as an operator reads it: `45 s`, `12 min`, `5 h 3 min`, `3 d 2 h`.
+    public static func span(_ seconds: Int) -> String {
+        let value = abs(seconds)
+        switch value {
+        case ..<120: return "\(value) s"
+        case ..<7200: return "\(value / 60) min"
+        case ..<172_800: return "\(value / 3600) h \(value % 3600 / 60) min"
+        default: return "\(value / 86_400) d \(value % 86_400 / 3600) h"
+        }
+    }
+
     /// Reads back what `iso8601` wrote (`2026-11-29T06:40:00Z`); nil for anything else.
     public static func parse(_ text: String) -> Int? {
         let bytes = Array(text.utf8)

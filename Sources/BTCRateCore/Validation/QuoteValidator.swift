@@ -38,6 +38,7 @@ public struct QuoteValidator: Sendable {
         guard observed.isFinite, (0...JSONDocument.latestTime).contains(observed) else {
             throw FetchFailure(.malformedBody, source: source, detail: "the quote's time \(observed) is not a plausible Unix time")
         }
+        try checkClock(quote, now: now)
         let age = now.timeIntervalSince(quote.observedAt)
         if age > policy.maxAge {
             throw FetchFailure(.staleQuote, source: source,
@@ -45,8 +46,41 @@ public struct QuoteValidator: Sendable {
         }
         if -age > policy.futureTolerance {
             throw FetchFailure(.futureQuote, source: source,
-                               detail: "quote claims \(Timestamp.iso8601(Int(quote.observedAt.timeIntervalSince1970))), \(Int(-age)) s ahead of this machine's clock")
+                               detail: "quote claims \(Timestamp.iso8601(Int(quote.observedAt.timeIntervalSince1970))), \(Int(-age)) s ahead of this machine's clock\(quote.serverDate == nil ? "" : ", which the answer's Date header confirms: the source's data is wrong, not this clock")")
         }
+    }
+
+    /// This machine's clock against the source's, before any age check: a wrong
+    /// local clock must refuse quotes, never put them into wrong slots.
+    ///
+    /// The source's clock is its answer's `Date` header. An answer without one is
+    /// judged by the quote's own timestamp, when that is ahead of this clock (a
+    /// quote older than ours is normal and is `stale_quote`'s business). A source
+    /// with no timestamp of its own (Kraken) and no `Date` header cannot vouch for
+    /// the clock at all, so its quote is refused too.
+    func checkClock(_ quote: Quote, now: Date) throws(FetchFailure) {
+        let ours = Int(now.timeIntervalSince1970.rounded(.down))
+        let tolerance = Int(policy.clockTolerance)
+        let name = quote.source.displayName
+        if let serverDate = quote.serverDate {
+            let theirs = Int(serverDate.timeIntervalSince1970.rounded(.down))
+            guard abs(ours - theirs) > tolerance else { return }
+            throw FetchFailure(.clockSkew, source: quote.source, detail: Self.skew(ours: ours, theirs: theirs, whose: "\(name)'s Date header", tolerance: tolerance))
+        }
+        guard quote.hasOwnTimestamp else {
+            throw FetchFailure(.clockSkew, source: quote.source,
+                               detail: "\(name)'s answer has neither a timestamp of its own nor a Date header, so this machine's clock (\(Timestamp.iso8601(ours))) cannot be checked against it")
+        }
+        let theirs = Int(quote.observedAt.timeIntervalSince1970.rounded(.down))
+        if theirs - ours > tolerance {
+            throw FetchFailure(.clockSkew, source: quote.source, detail: Self.skew(ours: ours, theirs: theirs, whose: "\(name)'s quote timestamp", tolerance: tolerance))
+        }
+    }
+
+    /// "this machine's clock reads A, Kraken's Date header says B: this clock is 3 d 0 h ahead (tolerance 120 s)"
+    static func skew(ours: Int, theirs: Int, whose: String, tolerance: Int) -> String {
+        let direction = ours > theirs ? "ahead" : "behind"
+        return "this machine's clock reads \(Timestamp.iso8601(ours)), \(whose) says \(Timestamp.iso8601(theirs)): this clock is \(Timestamp.span(ours - theirs)) \(direction) (validation.clock_tolerance is \(tolerance) s); nothing is written until they agree"
     }
 
     /// True when moving from `last` to `rate` needs confirmation by a second source.

@@ -8,6 +8,9 @@ public struct ValidationPolicy: Sendable, Equatable, Codable {
     public var maxAge: Double
     /// Seconds a quote may claim to be from the future (clock skew allowance).
     public var futureTolerance: Double
+    /// Seconds this machine's clock may differ from the source's (its `Date`
+    /// header, or its own timestamp when it sends no header) before quotes are refused.
+    public var clockTolerance: Double
     /// A change from the last stored value larger than this fraction needs a
     /// second source to confirm it.
     public var maxJump: Double
@@ -18,12 +21,13 @@ public struct ValidationPolicy: Sendable, Equatable, Codable {
     public var jumpWindow: Double
 
     public init(minRate: Double = 1000, maxRate: Double = 10_000_000, maxAge: Double = 1800,
-                futureTolerance: Double = 120, maxJump: Double = 0.10, confirmTolerance: Double = 0.02,
-                jumpWindow: Double = 3600) {
+                futureTolerance: Double = 120, clockTolerance: Double = 120, maxJump: Double = 0.10,
+                confirmTolerance: Double = 0.02, jumpWindow: Double = 3600) {
         self.minRate = minRate
         self.maxRate = maxRate
         self.maxAge = maxAge
         self.futureTolerance = futureTolerance
+        self.clockTolerance = clockTolerance
         self.maxJump = maxJump
         self.confirmTolerance = confirmTolerance
         self.jumpWindow = jumpWindow
