@@ -110,6 +110,9 @@ public final class GraphStore: Sendable {
     /// sample has a last update (its start) and no value, and is not healthy.
     func health(_ pair: CurrencyPair) async -> Result<Int?, any Error> {
         let file = file(pair)
+        // No file: the collector creates it with the first valid sample, so none is stored yet.
+        var info = stat()
+        guard stat(file.path, &info) == 0 || errno != ENOENT else { return .success(nil) }
         do {
             if let cache { try await cache.flush(file: file) }
             return .success(try await offloaded { try Self.newestKnown(in: file)?.time })

@@ -177,6 +177,31 @@ import Testing
         }
     }
 
+    /// No file yet (the collector creates it with the first valid sample): not healthy, and said plainly.
+    @Test func aMissingFileIsNoSampleYet() async throws {
+        let empty = try GraphFixture(writeData: false)
+        try await empty.application().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let reasons = try response.body.json()["reasons"] as? [String]
+                #expect(reasons == ["BTC-USD: no sample stored yet"])
+            }
+        }
+    }
+
+    /// A file with a sample ahead of this clock is never "ok".
+    @Test func aSampleInTheFutureIsNotHealthy() async throws {
+        try await fixture.application().test(.router) { client in
+            fixture.clock.advance(by: -7200)
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let reasons = try response.body.json()["reasons"] as? [String]
+                #expect(reasons?.first?.contains("s in the future") == true)
+                #expect(reasons?.first?.contains("btcrate rewind") == true)
+            }
+        }
+    }
+
     /// A file made by a run that got no sample has a last update but no value: not healthy.
     @Test func aFileWithoutASampleIsNotHealthy() async throws {
         let empty = try GraphFixture(writeData: false)

@@ -62,14 +62,12 @@ public struct Collector: Sendable {
         let validator = QuoteValidator(policy: configuration.policy(for: pair))
         let store = self.store
 
-        // 1. Where the file stands.
+        // 1. Where the file stands. A missing file is created only once a quote
+        // has passed validation (step 5): a file created under a wrong clock
+        // would start in the wrong slot and block every later run.
         var last: StoredSample?
         do {
             last = try await offload { () throws(StorageFailure) in try store.lastSample(of: pair) }
-            if last == nil {
-                try await offload { () throws(StorageFailure) in try store.create(pair, firstSlot: slot) }
-                logger.notice("created RRD file", metadata: ["pair": "\(pair)", "path": "\(configuration.rrdPath(for: pair))"])
-            }
         } catch {
             return failed(outcome, error.asFetchFailure)
         }
@@ -138,7 +136,15 @@ public struct Collector: Sendable {
                 }
                 outcome.confirmedBy = confirmer
             }
-            // 5. Write.
+            // 5. Write, creating the file first if this is the pair's first sample.
+            if last == nil {
+                do {
+                    try await offload { () throws(StorageFailure) in try store.create(pair, firstSlot: slot) }
+                } catch {
+                    return failed(outcome, FetchFailure(error.kind, source: quote.source, detail: error.message))
+                }
+                logger.notice("created RRD file", metadata: ["pair": "\(pair)", "path": "\(configuration.rrdPath(for: pair))"])
+            }
             let rows = RRDLayout.rows([(slot: slot, rate: quote.rate, bid: quote.bid, ask: quote.ask)],
                                       after: last?.slot ?? slot.previous)
             do {
