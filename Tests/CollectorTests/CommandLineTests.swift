@@ -62,7 +62,7 @@ import Testing
 
     @Test func everyCommandExplainsEveryOption() throws {
         let expected: [String: [String]] = [
-            "": ["collect", "run", "graph", "watchdog", "alerts", "backfill", "config", "Exit codes", "--version"],
+            "": ["collect", "run", "graph", "watchdog", "alerts", "backfill", "rewind", "config", "clock_skew", "clock_behind", "storage_timeout", "Exit codes", "--version"],
             "graph": ["--config", "graph.listen", "/healthz"],
             "watchdog": ["--config", "READY=1", "alerts.json"],
             "alerts": ["list", "test"],
@@ -70,6 +70,7 @@ import Testing
             "run": ["--config", "SIGTERM"],
             "backfill": ["--config", "--days", "--pair", "--json", "--quiet"],
             "config": ["--config", "--json"],
+            "rewind": ["--config", "--to", "--dry-run", "--json", "Exit codes", "-6h"],
         ]
         for (command, words) in expected {
             let result = try run((command.isEmpty ? [] : [command]) + ["--help"])
@@ -83,6 +84,14 @@ import Testing
     @Test func aWrongOptionIsAUsageError() throws {
         #expect(try run(["collect", "--no-such-option"]).status == 64)
         #expect(try run(["backfill", "--days", "0"]).status == 64)
+    }
+
+    /// `--to -6h` is a time, not an option: past parsing, a pair without a file is exit 66.
+    @Test func rewindTakesATimeThatStartsWithADash() throws {
+        try FileManager.default.createDirectory(atPath: directory.file("state"), withIntermediateDirectories: true)
+        let result = try run(["rewind", "BTC-USD", "--to", "-6h", "--dry-run"])
+        #expect(result.status == 66, "\(result.stderr)")
+        #expect(try run(["rewind", "BTC-USD", "--to", "yesterday"]).status == 64)
     }
 
     @Test func badConfigurationExits78NamingTheKey() throws {

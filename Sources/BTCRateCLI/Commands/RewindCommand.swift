@@ -33,7 +33,9 @@ struct RewindCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The pair whose file to rewind, e.g. BTC-USD.", valueName: "PAIR"))
     var pair: String
 
-    @Option(name: .long, help: ArgumentHelp("Keep the samples up to this time, drop the ones after it.", valueName: "TIME"))
+    // Unconditional: a relative TIME starts with a dash (--to -6h), which would
+    // otherwise be read as an option.
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Keep the samples up to this time, drop the ones after it.", valueName: "TIME"))
     var to: String
 
     @Flag(name: .long, help: "Say what would be dropped; change nothing.")

@@ -84,8 +84,12 @@ public struct Collector: Sendable {
             return outcome
         }
 
-        // 3. Repair the slots missed since the last sample, before the live one.
-        if let previous = last, let history, configuration.gapRepair {
+        // 3. Repair the slots missed since the last sample, before the live one;
+        // only when some source gives a valid quote now. Under a wrong clock
+        // every quote is refused (clock_skew), and the gap it seems to see is not real.
+        var answers = QuoteCache(sources: sources, pair: pair)
+        if let previous = last, let history, configuration.gapRepair,
+           await answers.anyValid(validator: validator, now: now) {
             let missed = previous.slot.slotsBetween(slot)
             let window = configuration.gapRepairMaxDays * 86_400
             if let first = missed.first(where: { $0.start >= slot.start - window }), let lastMissed = missed.last {
@@ -111,7 +115,6 @@ public struct Collector: Sendable {
         let reference = last.flatMap { sample -> Double? in
             Double(slot.start - sample.slot.start) <= validator.policy.jumpWindow ? sample.rate : nil
         }
-        var answers = QuoteCache(sources: sources, pair: pair)
         for index in sources.indices {
             let quote: Quote
             switch await answers.quote(at: index) {

@@ -24,6 +24,17 @@ struct QuoteCache {
         return answer
     }
 
+    /// Whether any source gives a quote that passes validation now. Asks in
+    /// order and stops at the first; the answers stay cached for the run.
+    mutating func anyValid(validator: QuoteValidator, now: Date) async -> Bool {
+        for index in sources.indices {
+            if case .success(let candidate) = await quote(at: index), (try? validator.check(candidate, now: now)) != nil {
+                return true
+            }
+        }
+        return false
+    }
+
     /// The first later source whose valid quote agrees with `quote`, if any.
     mutating func confirmation(of quote: Quote, after index: Int, validator: QuoteValidator, now: Date) async -> SourceID? {
         for other in sources.indices where other > index {
