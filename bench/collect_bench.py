@@ -10,6 +10,12 @@
    rrdcached: wall time, peak RSS and the bytes the run made the disk write
    (from /proc/diskstats around a sync; rrdcached's share is counted by flushing
    it inside the measured window).
+3. --pairs pairs over --slots consecutive slots (default 6: an hour), the clock
+   moved 10 minutes per run with faketime (the fake sources' clock with it),
+   direct writes against rrdcached -w 3600: the bytes written to disk for the
+   whole hour, the daemon's final write-out included. One run writes each file
+   once, so rrdcached cannot save anything within a run (section 2); over an
+   hour it holds every file's six updates and writes each file once.
 
 Run through bench/collect.sh, which builds the release binaries first.
 Everything talks to 127.0.0.1 only.
@@ -161,10 +167,74 @@ def many_pairs(btcrate, rrdcached, fake_url, work, pairs):
     print(f"(disk: {device}; bytes from /proc/diskstats, so other activity on the machine adds noise)")
 
 
+def fake_at(fake_bin, offset):
+    """The fake sources with their clock `offset` seconds ahead, so that their Date headers agree with the collector's."""
+    env = dict(os.environ, FAKETIME_DONT_FAKE_MONOTONIC="1")
+    proc = subprocess.Popen(["faketime", "-f", f"+{offset}s", fake_bin, "0"], stdout=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)
+    return proc, proc.stdout.readline().strip().split()[-1]
+
+
+def many_slots(btcrate, rrdcached, fake_bin, fake_url, work, pairs, slots):
+    names = ",".join(f"S{i:04d}-USD" for i in range(pairs))
+    device = device_of(work)
+    rows = []
+    for mode in ("direct", "rrdcached"):
+        state = os.path.join(work, f"slots-{mode}")
+        os.makedirs(state)
+        extra = {"BTCRATE_PAIRS": names, "BTCRATE_SOURCES": "coinbase", "BTCRATE_CONCURRENCY": "8"}
+        env = base_env(state, fake_url, extra)
+        subprocess.run([btcrate, "backfill", "--days", "1", "--quiet"], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        daemon = None
+        if mode == "rrdcached":
+            sock = os.path.join(state, "rrdcached.sock")
+            daemon = subprocess.Popen([rrdcached, "-g", "-F", "-l", f"unix:{sock}", "-w", "3600", "-f", "7200",
+                                       "-B", "-b", state, "-p", os.path.join(state, "rrdcached.pid")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            while not os.path.exists(sock):
+                time.sleep(0.01)
+        os.sync()
+        before = sectors_written(device)
+        total, statuses = 0.0, []
+        for slot in range(1, slots + 1):
+            offset = slot * 600
+            fake, url = fake_at(fake_bin, offset)
+            run_env = base_env(state, url, extra)
+            run_env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+            if daemon:
+                run_env["BTCRATE_RRDCACHED_ADDRESS"] = f"unix:{sock}"
+            seconds, _, status = timed(["faketime", "-f", f"+{offset}s", btcrate, "collect"], run_env)
+            total += seconds
+            statuses.append(status)
+            os.killpg(fake.pid, signal.SIGKILL)
+            fake.wait()
+        if daemon:
+            daemon.send_signal(signal.SIGTERM)  # -F: everything it holds is written out, inside the window
+            daemon.wait()
+        os.sync()
+        written = (sectors_written(device) - before) * 512
+        rows.append((mode, total, written, statuses))
+        shutil.rmtree(state)
+    print(f"\n## {pairs} pairs over {slots} consecutive slots (clock moved with faketime), one run per slot\n")
+    print("| writes | wall time, all runs | bytes written to disk | per pair and slot | exits |")
+    print("|---|---|---|---|---|")
+    for mode, total, written, statuses in rows:
+        print(f"| {mode} | {total:.2f} s | {written / 1e6:.1f} MB | {written / pairs / slots / 1024:.1f} KiB | "
+              f"{','.join(map(str, sorted(set(statuses))))} |")
+    direct, cached = rows
+    print(f"\nrrdcached -w 3600 / direct over {slots} slots: bytes written {cached[2] / max(direct[2], 1):.2f}x, "
+          f"wall time {cached[1] / max(direct[1], 1e-9):.2f}x")
+    print(f"(disk: {device}; bytes from /proc/diskstats, so other activity on the machine adds noise)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--pairs", type=int, default=1000)
+    parser.add_argument("--slots", type=int, default=6, help="consecutive slots in section 3")
+    parser.add_argument("--only", choices=("single", "many", "slots"), action="append",
+                        help="run only these sections (repeatable; default: all)")
     parser.add_argument("--skip-many", action="store_true", help="only the single-pair benchmark")
     args = parser.parse_args()
 
@@ -176,10 +246,14 @@ def main():
     try:
         print(f"btcrate collect benchmark: {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, "
               f"{os.cpu_count()} CPUs, fake sources at {fake_url}")
-        single_pair(btcrate, fake_url, work, args.runs)
-        if not args.skip_many:
-            rrdcached = shutil.which("rrdcached") or "/usr/bin/rrdcached"
+        sections = set(args.only or (["single"] if args.skip_many else ["single", "many", "slots"]))
+        rrdcached = shutil.which("rrdcached") or "/usr/bin/rrdcached"
+        if "single" in sections:
+            single_pair(btcrate, fake_url, work, args.runs)
+        if "many" in sections:
             many_pairs(btcrate, rrdcached, fake_url, work, args.pairs)
+        if "slots" in sections:
+            many_slots(btcrate, rrdcached, bin_path("btcrate-fake-sources"), fake_url, work, args.pairs, args.slots)
     finally:
         fake.terminate()
         shutil.rmtree(work, ignore_errors=True)
