@@ -121,28 +121,38 @@ def single_pair(btcrate, fake_url, work, runs):
               f"{seconds / peer_time:.2f}x | {rss / peer_rss:.2f}x |")
 
 
+def seeded_state(btcrate, fake_url, state, names):
+    """A state directory whose files hold a day of history; returns (extra settings, env, setup seconds)."""
+    os.makedirs(state)
+    extra = {"BTCRATE_PAIRS": names, "BTCRATE_SOURCES": "coinbase", "BTCRATE_CONCURRENCY": "8"}
+    env = base_env(state, fake_url, extra)
+    started = time.perf_counter()
+    subprocess.run([btcrate, "backfill", "--days", "1", "--quiet"], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return extra, env, time.perf_counter() - started
+
+
+def start_rrdcached(rrdcached, state):
+    """rrdcached holding writes for an hour; -F: it writes everything out on SIGTERM. Returns (process, socket)."""
+    sock = os.path.join(state, "rrdcached.sock")
+    daemon = subprocess.Popen([rrdcached, "-g", "-F", "-l", f"unix:{sock}", "-w", "3600", "-f", "7200",
+                               "-B", "-b", state, "-p", os.path.join(state, "rrdcached.pid")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not os.path.exists(sock):
+        time.sleep(0.01)
+    return daemon, sock
+
+
 def many_pairs(btcrate, rrdcached, fake_url, work, pairs):
     names = ",".join(f"P{i:04d}-USD" for i in range(pairs))
     device = device_of(work)
     rows = []
     for mode in ("direct", "rrdcached"):
         state = os.path.join(work, f"many-{mode}")
-        os.makedirs(state)
-        extra = {"BTCRATE_PAIRS": names, "BTCRATE_SOURCES": "coinbase", "BTCRATE_CONCURRENCY": "8"}
-        env = base_env(state, fake_url, extra)
-        setup_start = time.perf_counter()
-        subprocess.run([btcrate, "backfill", "--days", "1", "--quiet"], env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        setup = time.perf_counter() - setup_start
+        _, env, setup = seeded_state(btcrate, fake_url, state, names)
         daemon = None
         if mode == "rrdcached":
-            sock = os.path.join(state, "rrdcached.sock")
-            # -F: write everything out on SIGTERM, inside the measured window.
-            daemon = subprocess.Popen([rrdcached, "-g", "-F", "-l", f"unix:{sock}", "-w", "3600", "-f", "7200",
-                                       "-B", "-b", state, "-p", os.path.join(state, "rrdcached.pid")],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            while not os.path.exists(sock):
-                time.sleep(0.01)
+            daemon, sock = start_rrdcached(rrdcached, state)
             env["BTCRATE_RRDCACHED_ADDRESS"] = f"unix:{sock}"
         os.sync()
         before = sectors_written(device)
@@ -181,19 +191,10 @@ def many_slots(btcrate, rrdcached, fake_bin, fake_url, work, pairs, slots):
     rows = []
     for mode in ("direct", "rrdcached"):
         state = os.path.join(work, f"slots-{mode}")
-        os.makedirs(state)
-        extra = {"BTCRATE_PAIRS": names, "BTCRATE_SOURCES": "coinbase", "BTCRATE_CONCURRENCY": "8"}
-        env = base_env(state, fake_url, extra)
-        subprocess.run([btcrate, "backfill", "--days", "1", "--quiet"], env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        extra, _, _ = seeded_state(btcrate, fake_url, state, names)
         daemon = None
         if mode == "rrdcached":
-            sock = os.path.join(state, "rrdcached.sock")
-            daemon = subprocess.Popen([rrdcached, "-g", "-F", "-l", f"unix:{sock}", "-w", "3600", "-f", "7200",
-                                       "-B", "-b", state, "-p", os.path.join(state, "rrdcached.pid")],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            while not os.path.exists(sock):
-                time.sleep(0.01)
+            daemon, sock = start_rrdcached(rrdcached, state)
         os.sync()
         before = sectors_written(device)
         total, statuses = 0.0, []
