@@ -69,7 +69,40 @@ import Testing
         #expect(engine.apply([condition(true, key: stale)], now: 0).map(\.kind) == [.firing])
         let escalated = engine.apply([condition(true, severity: .critical, key: stale)], now: 2400)
         #expect(escalated.map(\.kind) == [.firing])
-        #expect(escalated.first?.alert.severity == .critical)
+        #expect(escalated.first?.alert.severity == .critical && escalated.first?.previousSeverity == .warning)
+    }
+
+    /// A step down is the same alert at a lower severity: never a "resolved" for a
+    /// condition still true.
+    @Test func deEscalationIsTheSameAlertNeverAResolved() {
+        var engine = AlertEngine(policy: AlertPolicy())
+        let stale = AlertKey(.rateStale, pair: "BTC-USD")
+        _ = engine.apply([condition(true, severity: .critical, key: stale)], now: 0)
+        let down = engine.apply([condition(true, severity: .warning, key: stale)], now: 600)
+        #expect(down.map(\.kind) == [.firing])
+        #expect(down.first?.alert.severity == .warning && down.first?.previousSeverity == .critical)
+        #expect(engine.states[stale]?.firedAt == 0)
+    }
+
+    /// Obsolete alerts are resolved with the reason, not dropped; pending ones just go.
+    @Test func retiredAlertsAreResolvedWithTheirReason() {
+        var engine = AlertEngine(policy: policy)
+        let other = AlertKey(.rateStale, pair: "ETH-USD")
+        _ = engine.apply([condition(true), condition(true, key: other)], now: 0)   // SpreadWide pending, RateStale firing
+        let retired = engine.retire(where: { _ in "removed" }, now: 60)
+        #expect(retired.map(\.alert.key) == [other])
+        #expect(retired.first?.kind == .resolved && retired.first?.note == "no longer evaluated: removed")
+        #expect(engine.states.isEmpty)
+    }
+
+    /// The condition's own start (RateStale: the slot after the newest sample) is
+    /// the alert's startsAt, not the moment the watchdog noticed.
+    @Test func startsAtIsWhenTheConditionBegan() {
+        var engine = AlertEngine(policy: AlertPolicy())
+        let stale = AlertKey(.rateStale, pair: "BTC-USD")
+        let began = Condition(key: stale, active: true, severity: .warning, summary: "s", description: "d", since: 600)
+        let fired = engine.apply([began], now: 2000)
+        #expect(fired.first?.alert.startsAt == 600)
     }
 
     @Test func transitionsOfOneEvaluationComeTogether() {

@@ -5,10 +5,58 @@ import Testing
 @Suite struct AlertPayloadTests {
     let payloads = AlertPayloads(externalURL: "http://127.0.0.1:8610/", instance: "host1")
 
-    func transition(_ kind: Transition.Kind, _ name: AlertName, pair: String = "BTC-USD", summary: String = "a <b> & c") -> Transition {
-        let alert = AlertState(key: AlertKey(name, pair: pair), phase: .firing, severity: .warning, summary: summary,
+    func transition(_ kind: Transition.Kind, _ name: AlertName, pair: String = "BTC-USD", summary: String = "a <b> & c",
+                    severity: Severity = .warning, previous: Severity? = nil) -> Transition {
+        let alert = AlertState(key: AlertKey(name, pair: pair), phase: .firing, severity: severity, summary: summary,
                                description: "why and what next", value: "3", threshold: "2", activeSince: 100, firedAt: 160, lastNotifiedAt: 160)
-        return Transition(kind: kind, alert: alert, at: 1_705_320_000)
+        return Transition(kind: kind, alert: alert, at: 1_705_320_000, previousSeverity: previous)
+    }
+
+    func copies(_ body: [[String: Any]]) -> [String] {
+        body.map { alert in
+            let labels = alert["labels"] as? [String: String] ?? [:]
+            let ends = alert["endsAt"] as? String == "2024-01-15T12:00:00Z" ? "resolved" : "firing"
+            return "\(labels["severity"] ?? "?") \(ends)"
+        }
+    }
+
+    /// To Alertmanager, what two Prometheus rules would post: the warning copy stays
+    /// firing beside the critical, and stepping down resolves only the critical one.
+    @Test func alertmanagerKeepsTheWarningBesideTheCritical() {
+        let critical = payloads.alertmanager([transition(.firing, .rateStale, severity: .critical, previous: .warning)])
+        #expect(copies(critical) == ["critical firing", "warning firing"])
+        let down = payloads.alertmanager([transition(.firing, .rateStale, severity: .warning, previous: .critical)])
+        #expect(copies(down) == ["warning firing", "critical resolved"])
+        let resolved = payloads.alertmanager([transition(.resolved, .rateStale, severity: .critical)])
+        #expect(copies(resolved) == ["critical resolved", "warning resolved"])
+        #expect(copies(payloads.alertmanager([transition(.resolved, .rateStale)])) == ["warning resolved"])
+        // An alert with one severity only has one copy.
+        #expect(copies(payloads.alertmanager([transition(.firing, .storageError, severity: .critical)])) == ["critical firing"])
+    }
+
+    /// To the webhook an escalation is the same alert: same fingerprint, new severity.
+    @Test func theWebhookFingerprintSurvivesEscalation() throws {
+        func fingerprint(_ transition: Transition) throws -> String {
+            try #require((payloads.webhook([transition])["alerts"] as? [[String: Any]])?.first?["fingerprint"] as? String)
+        }
+        let warning = try fingerprint(transition(.firing, .rateStale))
+        let critical = try fingerprint(transition(.firing, .rateStale, severity: .critical, previous: .warning))
+        #expect(warning == critical)
+        #expect(try fingerprint(transition(.firing, .rateStale, pair: "ETH-USD")) != warning)
+    }
+
+    /// Vectors read from Debian's Alertmanager 0.25 (POST the labels, GET
+    /// /api/v2/alerts): the fingerprint is Alertmanager's own.
+    @Test func theFingerprintIsAlertmanagers() {
+        #expect(AlertPayloads.fingerprint(["alertname": "RateStale", "instance": "host1", "pair": "BTC-USD", "service": "btcrate"])
+                == "8753d8bf3f08fd95")
+        #expect(AlertPayloads.fingerprint(["alertname": "Watchdog", "severity": "none"]) == "448881ef475b9b26")
+    }
+
+    @Test func theWatchdogAlertAlwaysFiresWithSeverityNone() {
+        let alert = payloads.watchdogAlert(since: 100, sentAt: 1_705_320_000)
+        #expect((alert["labels"] as? [String: String]) == ["alertname": "Watchdog", "severity": "none", "instance": "host1", "service": "btcrate"])
+        #expect(alert["endsAt"] as? String == "2024-01-15T12:10:00Z")
     }
 
     @Test func webhookFollowsAlertmanagersFormat() throws {

@@ -23,8 +23,8 @@ import Testing
         return observation
     }
 
-    func condition(_ name: AlertName, _ observation: Observation, active: Set<AlertKey> = []) -> Condition? {
-        rules.evaluate(observation, active: active).first { $0.key.name == name }
+    func condition(_ name: AlertName, _ observation: Observation, firing: [AlertKey: Severity] = [:]) -> Condition? {
+        rules.evaluate(observation, firing: firing).first { $0.key.name == name }
     }
 
     func run(result: PairOutcome.Result = .written, source: SourceID? = .coinbase, failures: Int = 0,
@@ -103,10 +103,10 @@ import Testing
         #expect(condition(.priceMove, observe(recent: jumped))?.active == true)   // +5.25 %
         let settling = rows([40000, 40100, 40200, 40300, 40400, 40500, 41700])   // +4.25 %
         #expect(condition(.priceMove, observe(recent: settling))?.active == false)
-        let active: Set<AlertKey> = [AlertKey(.priceMove, pair: "BTC-USD")]
-        #expect(condition(.priceMove, observe(recent: settling), active: active)?.active == true)
+        let firing: [AlertKey: Severity] = [AlertKey(.priceMove, pair: "BTC-USD"): .warning]
+        #expect(condition(.priceMove, observe(recent: settling), firing: firing)?.active == true)
         let calm = rows([40000, 40100, 40200, 40300, 40400, 40500, 41500])       // +3.75 %
-        #expect(condition(.priceMove, observe(recent: calm), active: active)?.active == false)
+        #expect(condition(.priceMove, observe(recent: calm), firing: firing)?.active == false)
     }
 
     @Test func priceLevelsAndSpreadAndFlatline() {
@@ -115,11 +115,11 @@ import Testing
         policy.priceBelow = 30000
         let rules = AlertRules(policy: policy)
         let high = observe(recent: rows([44000, 45100]))
-        let above = rules.evaluate(high, active: []).first { $0.key.name == .priceAbove }
+        let above = rules.evaluate(high, firing: [:]).first { $0.key.name == .priceAbove }
         #expect(above?.active == true)
         let dipped = observe(recent: rows([45100, 44900]))
-        #expect(rules.evaluate(dipped, active: [AlertKey(.priceAbove, pair: "BTC-USD")]).first { $0.key.name == .priceAbove }?.active == true)
-        #expect(rules.evaluate(dipped, active: []).first { $0.key.name == .priceBelow }?.active == false)
+        #expect(rules.evaluate(dipped, firing: [AlertKey(.priceAbove, pair: "BTC-USD"): .info]).first { $0.key.name == .priceAbove }?.active == true)
+        #expect(rules.evaluate(dipped, firing: [:]).first { $0.key.name == .priceBelow }?.active == false)
 
         #expect(condition(.spreadWide, observe(recent: rows([40000], bid: 39700, ask: 40300)))?.active == true)
         #expect(condition(.spreadWide, observe(recent: rows([40000], bid: 39990, ask: 40010)))?.active == false)
@@ -144,23 +144,112 @@ import Testing
         let now = slot + 12 * 3600
         var observation = Observation(now: now, watchingSince: now - 5, pairs: [Observation.PairData(pair: pair)])
         observation.pairs[0].lastUpdate = slot
-        let stale = rules.evaluate(observation, active: []).first { $0.key.name == .rateStale }
+        let stale = rules.evaluate(observation, firing: [:]).first { $0.key.name == .rateStale }
         #expect(stale?.active == true && stale?.severity == .critical)
         // Without a file, the run record's last success is the baseline.
         var fromRecord = Observation(now: now, watchingSince: now - 5, pairs: [Observation.PairData(pair: pair, run: try run())])
         fromRecord.pairs[0].run?.lastSuccess = Timestamp.iso8601(slot + 30)
-        #expect(rules.evaluate(fromRecord, active: []).first { $0.key.name == .rateStale }?.active == true)
+        #expect(rules.evaluate(fromRecord, firing: [:]).first { $0.key.name == .rateStale }?.active == true)
     }
 
-    /// Alerts whose pair left the configuration, or whose check was switched off, are forgotten.
+    /// Alerts whose pair left the configuration, or whose check was switched off,
+    /// are recognised with the reason their resolved entry gives.
     @Test func obsoleteAlertsAreRecognised() throws {
         let other = try CurrencyPair(parsing: "ETH-USD")
-        #expect(rules.isObsolete(AlertKey(.rateStale, pair: "ETH-USD"), pairs: [pair], graphHealthChecked: true))
-        #expect(!rules.isObsolete(AlertKey(.rateStale, pair: "ETH-USD"), pairs: [pair, other], graphHealthChecked: true))
-        #expect(rules.isObsolete(AlertKey(.graphServiceDown), pairs: [pair], graphHealthChecked: false))
-        #expect(!rules.isObsolete(AlertKey(.graphServiceDown), pairs: [pair], graphHealthChecked: true))
-        #expect(rules.isObsolete(AlertKey(.priceAbove, pair: "BTC-USD"), pairs: [pair], graphHealthChecked: true))
-        #expect(!rules.isObsolete(AlertKey(.clockJump), pairs: [pair], graphHealthChecked: true))
+        #expect(rules.obsolescence(AlertKey(.rateStale, pair: "ETH-USD"), pairs: [pair], graphHealthChecked: true) == "ETH-USD is no longer in collector.pairs")
+        #expect(rules.obsolescence(AlertKey(.rateStale, pair: "ETH-USD"), pairs: [pair, other], graphHealthChecked: true) == nil)
+        #expect(rules.obsolescence(AlertKey(.graphServiceDown), pairs: [pair], graphHealthChecked: false) == "watchdog.graph_url is off")
+        #expect(rules.obsolescence(AlertKey(.graphServiceDown), pairs: [pair], graphHealthChecked: true) == nil)
+        #expect(rules.obsolescence(AlertKey(.priceAbove, pair: "BTC-USD"), pairs: [pair], graphHealthChecked: true) == "alerts.price_above is off")
+        #expect(rules.obsolescence(AlertKey(.clockJump), pairs: [pair], graphHealthChecked: true) == nil)
+    }
+
+    /// The package default has no key: the keyless sources are the plan, and
+    /// FallbackInUse stays quiet. It fires only when a configured key fails.
+    @Test func aKeylessInstallIsQuiet() throws {
+        let keyless = observe(run: try run(source: .coinbase)) { $0.hasAlphaVantageKey = false }
+        #expect(condition(.fallbackInUse, keyless)?.active == false)
+        let keyFailed = observe(run: try run(source: .coinbase))
+        #expect(condition(.fallbackInUse, keyFailed)?.active == true)
+        let noAlphaVantage = observe(run: try run(source: .kraken)) { $0.sources = [.coinbase, .kraken] }
+        #expect(condition(.fallbackInUse, noAlphaVantage)?.active == false)
+    }
+
+    /// Both DiskSpaceLow cuts have hysteresis: at 5 % free the critical one no
+    /// longer flaps between critical and warning.
+    @Test func diskSpaceLowHasHysteresisAtBothCuts() {
+        let at = { (free: Double) in self.observe { $0.diskFreeFraction = free } }
+        let key = AlertKey(.diskSpaceLow)
+        #expect(condition(.diskSpaceLow, at(0.049))?.severity == .critical)
+        #expect(condition(.diskSpaceLow, at(0.051))?.severity == .warning)
+        #expect(condition(.diskSpaceLow, at(0.055), firing: [key: .critical])?.severity == .critical)
+        #expect(condition(.diskSpaceLow, at(0.061), firing: [key: .critical])?.severity == .warning)
+        #expect(condition(.diskSpaceLow, at(0.11), firing: [key: .warning])?.active == true)
+        #expect(condition(.diskSpaceLow, at(0.121), firing: [key: .warning])?.active == false)
+        #expect(condition(.diskSpaceLow, at(0.11))?.active == false)
+    }
+
+    /// Once the data stops, the data alerts resolve with a note and RateStale
+    /// speaks for the outage; while samples come, they judge as before.
+    @Test func dataAlertsStopClaimingWhenTheDataStops() {
+        var policy = AlertPolicy()
+        policy.priceAbove = 45000
+        let rules = AlertRules(policy: policy)
+        let recent = rows([45100, 45200], bid: 44000, ask: 46000)
+        let fresh = observe(now: slot + 300, recent: recent)
+        let judged = rules.evaluate(fresh, firing: [:])
+        #expect(judged.first { $0.key.name == .priceAbove }?.active == true)
+        #expect(judged.first { $0.key.name == .spreadWide }?.active == true)
+        let silent = observe(now: slot + 2 * 600 + 121, recent: recent)
+        let missing = rules.evaluate(silent, firing: [:])
+        for name in [AlertName.priceAbove, .spreadWide] {
+            let condition = missing.first { $0.key.name == name }
+            #expect(condition?.active == false, "\(name)")
+            #expect(condition?.note?.contains("its data is missing: the newest BTC-USD sample is 22 minutes old") == true, "\(name)")
+        }
+        #expect(missing.first { $0.key.name == .rateStale }?.active == true)
+        // PriceMove looks at an hour: it gives up only past that.
+        #expect(missing.first { $0.key.name == .priceMove }?.note == nil)
+        #expect(rules.evaluate(observe(now: slot + 3601, recent: recent), firing: [:]).first { $0.key.name == .priceMove }?.note != nil)
+    }
+
+    /// RateStale's condition began in the slot after the newest sample: that is its startsAt.
+    @Test func rateStaleKnowsWhenItBegan() {
+        let stale = condition(.rateStale, observe(now: slot + 3 * 600, recent: rows([40000])))
+        #expect(stale?.since == slot + 600)
+    }
+
+    /// As in Prometheus, `for:` needs the condition true the whole time: hysteresis
+    /// holds only a firing alert, so a dip below the line restarts the wait.
+    @Test func aPendingWaitNeedsTheConditionTrueTheWholeTime() {
+        var engine = AlertEngine(policy: AlertPolicy())   // SpreadWide waits 600 s
+        func spread(_ fraction: Double, at now: Int) -> [Transition] {
+            let half = 40000 * fraction / 2
+            let row = Observation.Row(time: now - 60, rate: 40000, bid: 40000 - half, ask: 40000 + half)
+            let observation = Observation(now: now, watchingSince: 0, pairs: [Observation.PairData(pair: pair, recent: [row])])
+            return engine.apply(rules.evaluate(observation, firing: engine.firingSeverities).filter { $0.key.name == .spreadWide }, now: now)
+        }
+        #expect(spread(0.012, at: slot).isEmpty)
+        #expect(spread(0.009, at: slot + 300).isEmpty)   // under the line, inside the firing margin: not true
+        #expect(engine.states.isEmpty)
+        #expect(spread(0.012, at: slot + 600).isEmpty)
+        #expect(spread(0.012, at: slot + 1199).isEmpty)
+        #expect(spread(0.012, at: slot + 1200).map(\.kind) == [.firing])
+        #expect(spread(0.009, at: slot + 1260).isEmpty)   // firing now: the margin holds it
+        #expect(spread(0.007, at: slot + 1320).map(\.kind) == [.resolved])
+    }
+
+    @Test func notificationsFailingNamesTheLateSinks() {
+        var observation = observe()
+        observation.outbox = [.init(sink: "webhook", count: 3, oldest: observation.now - 301),
+                              .init(sink: "email", count: 1, oldest: observation.now - 10)]
+        let failing = condition(.notificationsFailing, observation)
+        #expect(failing?.active == true && failing?.value == "webhook")
+        #expect(failing?.summary.contains("webhook (3 queued, oldest 5 min)") == true)
+        observation.outbox = [.init(sink: "email", count: 1, oldest: observation.now - 10)]
+        #expect(condition(.notificationsFailing, observation)?.active == false)
+        observation.outbox = nil
+        #expect(condition(.notificationsFailing, observation) == nil)
     }
 
     @Test func timestampsReadBackWhatTheyWrite() {

@@ -153,12 +153,16 @@ import Testing
     @Test func alertsListsTheActiveAlertsAndExits1WhileOneFires() throws {
         let state = directory.file("state")
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let now = Int(Date().timeIntervalSince1970)
+        let store = AlertStateStore(stateDirectory: state)
+        try store.save([:], now: now)
         let empty = try run(["alerts"])
         #expect(empty.status == 0 && empty.stdout.contains("no active alerts"))
+        #expect(empty.stdout.contains("watchdog last evaluated"))
         var engine = AlertEngine(policy: AlertPolicy())
         _ = engine.apply([Condition(key: AlertKey(.collectorFailing, pair: "BTC-USD"), active: true, severity: .warning,
                                     summary: "2 collection runs in a row failed (timeout)", description: "d")], now: 1_705_320_000)
-        try AlertStateStore(stateDirectory: state).save(engine.states, now: 1_705_320_000)
+        try store.save(engine.states, now: now)
         let table = try run(["alerts"])
         #expect(table.status == 1)
         #expect(table.stdout.contains("STATE ") && table.stdout.contains("firing") && table.stdout.contains("CollectorFailing"))
@@ -170,16 +174,56 @@ import Testing
         #expect(noSinks.status == 78 && noSinks.stderr.contains("no notification sink is configured"))
     }
 
+    /// A frozen alerts.json is no all-clear: past 3 poll intervals without an
+    /// evaluation (or with none ever), `btcrate alerts` says so and exits 3.
+    @Test func alertsExits3WhenTheWatchdogIsNotRunning() throws {
+        let state = directory.file("state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let never = try run(["alerts"])
+        #expect(never.status == 3 && never.stderr.contains("the watchdog is not running: it has never evaluated here"))
+        let now = Int(Date().timeIntervalSince1970)
+        try AlertStateStore(stateDirectory: state).save([:], now: now - 91)   // the poll interval is 30 s
+        let frozen = try run(["alerts"])
+        #expect(frozen.status == 3)
+        #expect(frozen.stderr.contains("the watchdog is not running: it last evaluated") && frozen.stderr.contains("as of then"))
+        let json = try run(["alerts", "--json"])
+        #expect(json.status == 3)
+        #expect(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) is [Any])
+        try AlertStateStore(stateDirectory: state).save([:], now: now - 80)
+        #expect(try run(["alerts"]).status == 0)
+    }
+
+    /// Info alerts (FallbackInUse, PriceAbove, PriceBelow) never change the exit status.
+    @Test func infoAlertsDoNotChangeTheExitStatus() throws {
+        let state = directory.file("state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        var engine = AlertEngine(policy: AlertPolicy())
+        _ = engine.apply([Condition(key: AlertKey(.priceAbove, pair: "BTC-USD"), active: true, severity: .info,
+                                    summary: "above", description: "d")], now: 1_705_320_000)
+        try AlertStateStore(stateDirectory: state).save(engine.states, now: Int(Date().timeIntervalSince1970))
+        let listed = try run(["alerts"])
+        #expect(listed.status == 0 && listed.stdout.contains("PriceAbove"))
+    }
+
     @Test func alertsTestReportsEachSink() throws {
         let good = try FakeWebhookReceiver()
         let closed = try FakeWebhookReceiver()
         let deadURL = closed.url
         closed.stop()
-        let result = try run(["alerts", "test"], environment: ["BTCRATE_WEBHOOK_URL": good.url, "BTCRATE_SLACK_URL": deadURL])
+        let result = try run(["alerts", "test"], environment: ["BTCRATE_WEBHOOK_URL": good.url, "BTCRATE_SLACK_URL": deadURL,
+                                                              "BTCRATE_NOTIFY_RETRIES": "0"])
         #expect(result.status == 1)
         #expect(result.stdout.contains("webhook: ok"))
         #expect(result.stdout.contains("slack: FAILED"))
-        #expect(good.waitFor(1).count == 1)
+        // Its own alert name, fired and at once resolved: never a real-looking page.
+        let posts = good.waitFor(2)
+        let statuses = posts.compactMap { ($0.json as? [String: Any])?["status"] as? String }
+        #expect(statuses == ["firing", "resolved"])
+        let names = posts.compactMap { ((($0.json as? [String: Any])?["alerts"] as? [[String: Any]])?.first?["labels"] as? [String: String])?["alertname"] }
+        #expect(names == ["BtcrateTest", "BtcrateTest"])
+        let json = try run(["alerts", "test", "--json"], environment: ["BTCRATE_WEBHOOK_URL": good.url])
+        let results = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(results?.first?["ok"] as? Bool == true)
     }
 
     @Test func anUnusableStateDirectoryExits73() throws {

@@ -14,12 +14,22 @@ import Testing
         return [Transition(kind: kind, alert: alert, at: 2000)]
     }
 
-    func notifier(_ configure: (inout NotifyConfiguration) -> Void, password: String? = nil) -> (AlertNotifier, CapturedLog) {
+    /// A started notifier over an outbox in `state` (a new temporary directory unless given).
+    func notifier(_ configure: (inout NotifyConfiguration) -> Void, password: String? = nil, state: String? = nil,
+                  log: CapturedLog = CapturedLog()) -> (AlertNotifier, CapturedLog) {
         var configuration = Configuration()
+        configuration.stateDirectory = state ?? TemporaryDirectory().path
         configuration.notify.retryDelay = 0.05
         configure(&configuration.notify)
-        let log = CapturedLog()
-        return (AlertNotifier(configuration: configuration, smtpPassword: password, logger: log.logger()), log)
+        let notifier = AlertNotifier(configuration: configuration, smtpPassword: password, logger: log.logger())
+        notifier.start()
+        return (notifier, log)
+    }
+
+    func waitUntil(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() && Date() < deadline { usleep(10_000) }
+        return condition()
     }
 
     @Test func webhookSlackAndAlertmanagerReceiveTheirPayloads() throws {
@@ -39,7 +49,9 @@ import Testing
         #expect(text?.contains("[CRITICAL] RateStale BTC-USD: no new sample for 70 minutes") == true)
         let alerts = manager.waitFor(1).first
         #expect(alerts?.path == "/api/v2/alerts")
-        #expect((alerts?.json as? [[String: Any]])?.count == 1)
+        // RateStale escalates, so Alertmanager also hears the warning copy, as Prometheus would post it.
+        let severities = ((alerts?.json as? [[String: Any]]) ?? []).compactMap { ($0["labels"] as? [String: String])?["severity"] }
+        #expect(severities.sorted() == ["critical", "warning"])
         // The journal entry: priority by severity, the documented fields.
         let line = try #require(log.lines.first { $0.metadata["alert"] == "RateStale" })
         #expect(line.level == .critical)
@@ -56,9 +68,11 @@ import Testing
             $0.alertmanagerURL = manager.url
         }
         let now = Int(Date().timeIntervalSince1970)
-        notifier.refreshAlertmanager(transitions().map(\.alert), now: now)
+        notifier.refreshAlertmanager(transitions().map(\.alert), watchdogSince: now - 60, now: now)
         let posted = try #require(manager.waitFor(1).first?.json as? [[String: Any]])
-        #expect((posted.first?["labels"] as? [String: String])?["alertname"] == "RateStale")
+        let names = posted.compactMap { ($0["labels"] as? [String: String]).map { "\($0["alertname"] ?? "") \($0["severity"] ?? "")" } }
+        // The critical RateStale with its warning copy, and the dead-man's switch.
+        #expect(names == ["RateStale critical", "RateStale warning", "Watchdog none"])
         // endsAt is set when the body is sent: ahead of the moment it arrives.
         let endsAt = try #require(Timestamp.parse(posted.first?["endsAt"] as? String ?? ""))
         #expect(endsAt >= now + AlertNotifier.alertmanagerValidity(poll: 30))
@@ -82,15 +96,110 @@ import Testing
         #expect(line?.level == .notice && line?.metadata["MESSAGE_ID"] == AlertNotifier.resolvedMessageID)
     }
 
-    @Test func aFailingSinkIsRetriedWithBackoff() throws {
+    /// A receiver that is down (here: 7 failures, the count that 2 minutes at the
+    /// default 2 s doubling delay gives) gets its notification once it is back: once,
+    /// with the delay journaled, and the outbox is empty after.
+    @Test func aReceiverThatWasDownGetsItsNotificationOnce() throws {
         let webhook = try FakeWebhookReceiver()
-        webhook.failNext(2)
-        let (notifier, log) = notifier { $0.webhookURL = webhook.url; $0.retries = 3 }
+        webhook.failNext(7)
+        let (notifier, log) = notifier { $0.webhookURL = webhook.url }
         notifier.notify(transitions())
-        #expect(webhook.waitFor(1).count == 1)
-        let deadline = Date().addingTimeInterval(5)
-        while !log.lines.contains(where: { $0.message.hasPrefix("alerts delivered to webhook") }) && Date() < deadline { usleep(10_000) }
-        #expect(log.lines.contains { $0.message.hasPrefix("alerts delivered to webhook") })
+        #expect(webhook.waitFor(1, timeout: 20).count == 1)
+        #expect(waitUntil { log.lines.contains { $0.message.hasPrefix("alerts delivered to webhook after 8 attempts") } })
+        let late = log.lines.first { $0.message.hasPrefix("alerts delivered to webhook after") }
+        #expect(late?.level == .notice && late?.metadata["delay_seconds"] != nil)
+        // The first failure is a warning; the retries after it are info.
+        #expect(log.lines.filter { $0.metadata["error_class"] == "delivery_failed" && $0.level == .warning }.count == 1)
+        #expect(notifier.backlog() == [])
+        usleep(300_000)
+        #expect(webhook.requests.count == 1)
+    }
+
+    /// The outbox outlives the process: a watchdog stopped while its receiver is
+    /// down leaves the notification queued, and the next one delivers it, once.
+    @Test func aQueuedNotificationSurvivesAWatchdogRestart() async throws {
+        let webhook = try FakeWebhookReceiver()
+        webhook.failNext(1_000)
+        let state = TemporaryDirectory()
+        let (first, log) = notifier({ $0.webhookURL = webhook.url; $0.retryDelay = 30 }, state: state.path)
+        first.notify(transitions())
+        #expect(waitUntil { log.lines.contains { $0.metadata["error_class"] == "delivery_failed" } })
+        await first.shutdown(drainFor: 0.5)
+        #expect(log.lines.contains { $0.message.contains("1 notification(s) left in the outbox") })
+        #expect(first.backlog()?.first?.count == 1)
+        webhook.failNext(0)
+        // The entry keeps its backoff (30 s) across the restart; make it due now.
+        let outbox = Outbox(stateDirectory: state.path)
+        let name = try #require(outbox.names(sink: "webhook").first)
+        var entry = try #require(outbox.read(sink: "webhook", name: name))
+        #expect(entry.attempts >= 1 && entry.lastError?.contains("HTTP 500") == true)
+        entry.nextAttemptAt = 0
+        try outbox.write(entry, name: name)
+        let (second, _) = notifier({ $0.webhookURL = webhook.url }, state: state.path)
+        #expect(webhook.waitFor(1, timeout: 10).count == 1)
+        #expect(waitUntil { second.backlog() == [] })
+        usleep(300_000)
+        #expect(webhook.requests.count == 1)
+    }
+
+    /// Two couriers on one outbox (a reload's old and new watchdog, or two
+    /// processes) never send the same notification twice.
+    @Test func twoCouriersOnOneOutboxDeliverOnce() throws {
+        let webhook = try FakeWebhookReceiver()
+        webhook.respondAfter(seconds: 0.5)
+        let state = TemporaryDirectory()
+        let (first, _) = notifier({ $0.webhookURL = webhook.url }, state: state.path)
+        let (second, _) = notifier({ $0.webhookURL = webhook.url }, state: state.path)
+        first.notify(transitions())
+        second.notify(transitions(.resolved))
+        #expect(webhook.waitFor(2).count == 2)
+        #expect(waitUntil { first.backlog() == [] })
+        sleep(2)
+        #expect(webhook.requests.count == 2)
+    }
+
+    @Test func aNotificationIsGivenUpAfterItsTime() throws {
+        let webhook = try FakeWebhookReceiver()
+        webhook.failNext(1_000)
+        let (notifier, log) = notifier { $0.webhookURL = webhook.url; $0.giveUpAfter = 0.3 }
+        notifier.notify(transitions())
+        #expect(waitUntil { log.lines.contains { $0.metadata["error_class"] == "delivery_given_up" } })
+        let line = log.lines.first { $0.metadata["error_class"] == "delivery_given_up" }
+        #expect(line?.level == .error && line?.message.contains("notify.give_up_after") == true)
+        #expect(waitUntil { notifier.backlog() == [] })
+    }
+
+    /// NotificationsFailing about the webhook goes to the other sinks, not into the
+    /// webhook's own queue behind the notifications it is about.
+    @Test func notificationsFailingGoesThroughTheOtherSinks() throws {
+        let webhook = try FakeWebhookReceiver(), slack = try FakeWebhookReceiver()
+        let (notifier, _) = notifier { $0.webhookURL = webhook.url; $0.slackURL = slack.url }
+        let alert = AlertState(key: AlertKey(.notificationsFailing), phase: .firing, severity: .warning,
+                               summary: "notifications undelivered: webhook (3 queued, oldest 6 min)", description: "d",
+                               value: "webhook", threshold: "300", activeSince: 0, firedAt: 0, lastNotifiedAt: 0)
+        notifier.notify([Transition(kind: .firing, alert: alert, at: 0)])
+        let text = (slack.waitFor(1).first?.json as? [String: Any])?["text"] as? String
+        #expect(text?.contains("NotificationsFailing") == true)
+        #expect(webhook.waitFor(1, timeout: 1).isEmpty)
+    }
+
+    /// Against CLOCK_BOOTTIME a suspend is no jump (wall and boot clock moved
+    /// alike); a clock stepped forward or back is.
+    @Test func aSuspendIsNoClockJumpAStepIs() {
+        let boot = LockedValue(1000.0)
+        var configuration = Configuration()
+        configuration.stateDirectory = TemporaryDirectory().path
+        let gatherer = ObservationGatherer(configuration: configuration, hasKey: false, now: Date(), sinceBoot: { boot.get() })
+        gatherer.noteClock(wall: 50_000)
+        boot.set(4600)                       // an hour suspended
+        gatherer.noteClock(wall: 53_600)
+        #expect(gatherer.lastClockJump == nil)
+        boot.set(4630)                       // 30 s later, the clock is stepped 3 days ahead
+        gatherer.noteClock(wall: 53_630 + 259_200)
+        #expect(gatherer.lastClockJump?.seconds == 259_200)
+        boot.set(4660)                       // and back
+        gatherer.noteClock(wall: 53_660)
+        #expect(gatherer.lastClockJump?.seconds == -259_200)
     }
 
     @Test func aDeadSinkIsJournaledAndHoldsUpNobody() throws {
@@ -103,7 +212,6 @@ import Testing
             $0.webhookURL = slow.url
             $0.slackURL = fast.url
             $0.alertmanagerURL = deadURL
-            $0.retries = 1
             $0.timeout = 10
         }
         notifier.notify(transitions())
@@ -240,3 +348,38 @@ extension WatchdogTests {
     }
 }
 
+
+extension WatchdogTests {
+    /// Who watches the watchdog: the always-firing Watchdog alert goes to
+    /// Alertmanager from the first evaluation on, and notify.heartbeat_url is
+    /// pinged every watchdog.heartbeat_interval while the watchdog is healthy.
+    @Test func theWatchdogAnnouncesItselfToAlertmanagerAndTheHeartbeatURL() async throws {
+        try await AsyncLock.notifyEnvironment.withLock { try await announcesItself() }
+    }
+
+    func announcesItself() async throws {
+        let stack = try TestStack()
+        let manager = try FakeWebhookReceiver(), pings = try FakeWebhookReceiver()
+        stack.configuration.graphHealthURL = nil
+        stack.configuration.notify.alertmanagerURL = manager.url
+        stack.configuration.notify.heartbeatURL = pings.url + "/ping/abc"
+        stack.configuration.heartbeatInterval = 1
+        _ = await stack.collect()
+        let statePath = stack.directory.path   // the task owns the stack from here on
+        let task = Task { try await WatchdogService(context: stack.context(), clock: SystemClock(), smtpPassword: nil).run() }
+        defer { task.cancel() }
+        // The first post may carry the first evaluation's transitions; a refresh follows within the poll.
+        #expect(waitUntil { manager.requests.contains { Self.watchdogAlert(in: $0) != nil } })
+        let watchdog = manager.requests.lazy.compactMap { Self.watchdogAlert(in: $0) }.first
+        #expect((watchdog?["labels"] as? [String: String])?["severity"] == "none")
+        let heartbeats = pings.waitFor(3, timeout: 10)
+        #expect(heartbeats.count >= 3 && heartbeats.allSatisfy { $0.path == "/ping/abc" })
+        // Every evaluation is recorded, so `btcrate alerts` can tell a live watchdog.
+        let evaluated = AlertStateStore(stateDirectory: statePath).snapshot()?.evaluatedAt
+        #expect(evaluated != nil && abs(evaluated! - Int(Date().timeIntervalSince1970)) < 60)
+    }
+
+    static func watchdogAlert(in request: FakeWebhookReceiver.Received) -> [String: Any]? {
+        (request.json as? [[String: Any]])?.first { ($0["labels"] as? [String: String])?["alertname"] == "Watchdog" }
+    }
+}

@@ -19,7 +19,7 @@ public struct BTCRateCommand: AsyncParsableCommand {
             """,
         version: BTCRateVersion.current,
         subcommands: [CollectCommand.self, RunCommand.self, GraphCommand.self, WatchdogCommand.self, AlertsCommand.self,
-                      BackfillCommand.self, RewindCommand.self, ConfigCommand.self, HealthcheckCommand.self]
+                      BackfillCommand.self, RewindCommand.self, ConfigCommand.self, HealthcheckCommand.self, UnitFailedCommand.self]
     )
 
     public init() {}

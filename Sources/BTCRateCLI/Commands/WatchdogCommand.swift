@@ -41,7 +41,9 @@ struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
         abstract: "List the active alerts (pending and firing), or test the notification sinks.",
-        discussion: "Reads <state directory>/alerts.json, as the watchdog keeps it. Exit codes: 0 none firing; 1 at least one firing; 78 configuration error.",
+        discussion: """
+            Reads <state directory>/alerts.json, as the watchdog keeps it at every evaluation. Exit codes:             0 no warning or critical alert firing (info alerts never count); 1 at least one firing; 3 the             watchdog is not running (it has not evaluated for 3 poll intervals, or never ran here: the             states shown are as of its last evaluation); 78 configuration error.
+            """,
         subcommands: [ListAlerts.self, TestAlerts.self],
         defaultSubcommand: ListAlerts.self
     )
@@ -56,30 +58,64 @@ struct AlertsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try AppContext.load(configPath: common.config, component: "alerts")
-            let states = AlertStateStore(stateDirectory: context.configuration.stateDirectory).load()
+            let configuration = context.configuration
+            let snapshot = AlertStateStore(stateDirectory: configuration.stateDirectory).snapshot()
+            let states = (snapshot?.states ?? [:])
                 .values.sorted { ($0.phase.rawValue, $1.severity, $0.key) < ($1.phase.rawValue, $0.severity, $1.key) }
+            let now = Int(Date().timeIntervalSince1970)
+            let watchdog = WatchdogLiveness(evaluatedAt: snapshot?.evaluatedAt, now: now, poll: configuration.watchdogPoll)
+            // The liveness verdict goes to stderr, so that --json stays the plain array scripts read.
+            if let warning = watchdog.warning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
             if json {
                 let encoder = JSONEncoder()
                 encoder.keyEncodingStrategy = .convertToSnakeCase
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(states), as: UTF8.self))
-            } else if states.isEmpty {
-                print("no active alerts")
             } else {
-                let rows = states.map { state in
-                    [state.phase.rawValue, state.severity.rawValue, state.key.name.rawValue, state.key.pair.isEmpty ? "-" : state.key.pair,
-                     Timestamp.iso8601(state.firedAt ?? state.activeSince), state.summary]
+                if states.isEmpty {
+                    print("no active alerts")
+                } else {
+                    let rows = states.map { state in
+                        [state.phase.rawValue, state.severity.rawValue, state.key.name.rawValue, state.key.pair.isEmpty ? "-" : state.key.pair,
+                         Timestamp.iso8601(state.firedAt ?? state.activeSince), state.summary]
+                    }
+                    print(TextTable.render(header: ["STATE", "SEVERITY", "ALERT", "PAIR", "SINCE", "SUMMARY"], rows: rows))
                 }
-                print(TextTable.render(header: ["STATE", "SEVERITY", "ALERT", "PAIR", "SINCE", "SUMMARY"], rows: rows))
+                if let evaluatedAt = snapshot?.evaluatedAt {
+                    print("\nwatchdog last evaluated \(Timestamp.iso8601(evaluatedAt)) (\(max(0, now - evaluatedAt)) s ago)")
+                }
             }
-            if states.contains(where: { $0.phase == .firing }) { throw ExitCode(1) }
+            if !watchdog.running { throw ExitCode(3) }
+            if states.contains(where: { $0.phase == .firing && $0.severity != .info }) { throw ExitCode(1) }
+        }
+    }
+
+    /// Whether alerts.json is live: the watchdog saves it at every evaluation,
+    /// which happens at least every poll interval.
+    struct WatchdogLiveness {
+        let evaluatedAt: Int?
+        let now: Int
+        let poll: Double
+
+        var running: Bool {
+            guard let evaluatedAt else { return false }
+            return Double(now - evaluatedAt) <= 3 * poll
+        }
+
+        var warning: String? {
+            guard !running else { return nil }
+            guard let evaluatedAt else {
+                return "the watchdog is not running: it has never evaluated here (no alerts.json with evaluated_at); start btcrate-watchdog"
+            }
+            return "the watchdog is not running: it last evaluated \(Timestamp.iso8601(evaluatedAt)), \(now - evaluatedAt) s ago "
+                + "(more than 3 x watchdog.poll_interval); the states below are as of then. Next step: systemctl status btcrate-watchdog"
         }
     }
 
     struct TestAlerts: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "test",
-            abstract: "Send a test notification through every configured sink and report each result.",
+            abstract: "Send a test alert (BtcrateTest) through every configured sink and report each result.",
             discussion: "Exit codes: 0 every sink accepted it; 1 at least one failed; 78 configuration error (or no sink configured).")
 
         @OptionGroup var common: CommonOptions
@@ -96,7 +132,7 @@ struct AlertsCommand: AsyncParsableCommand {
             }
             let results = await notifier.test(now: Int(Date().timeIntervalSince1970))
             if json {
-                let object = results.map { ["sink": $0.sink, "ok": $0.error == nil ? "true" : "false", "error": $0.error.map { "\($0)" } ?? ""] }
+                let object: [[String: Any]] = results.map { ["sink": $0.sink, "ok": $0.error == nil, "error": $0.error.map { "\($0)" } ?? ""] }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             } else {
                 for result in results {

@@ -2,90 +2,169 @@ import BTCRateCore
 import Foundation
 import Logging
 
-/// Sends each group of transitions to the journal and to every configured sink.
+/// Sends each group of transitions to the journal at once, and to every
+/// configured sink through the outbox (`<state>/outbox/<sink>/`), where it stays
+/// until the sink accepted it or notify.give_up_after passed.
 ///
-/// Every sink has its own queue and worker, so a slow or failing sink retries
-/// on its own time and never holds up the journal or the others.
+/// Every sink has its own courier, so a slow or failing sink retries on its own
+/// time and never holds up the journal or the others.
 final class AlertNotifier: Sendable {
     static let firingMessageID = "4f1c9e0b7a3d4e2f9b6c1d8e0a5f7b3c"
     static let resolvedMessageID = "9a2e7c4b1f0d4a6e8c3b5d7f9e1a2c4d"
+    /// The watchdog's own delivery troubles (and late successes), apart from the alerts.
+    static let deliveryMessageID = "c7d35a0e96b84f21a4e8b6f0d2c9e713"
 
     let sinks: [any AlertSink]
     let payloads: AlertPayloads
     let logger: Logger
+    let clock: any WallClock
+    let outbox: Outbox
     let retries: Int
     let retryDelay: Double
-    private let queues: [AsyncStream<Delivery>.Continuation]
-    /// Set while a refresh for Alertmanager waits in its queue: a sink that is down
-    /// gets at most one, not one a minute piling up behind its retries.
+    private let couriers: [OutboxCourier]
+    private let courierTasks = LockedValue<[Task<Void, Never>]>([])
+    private let alertmanagerURL: String?
+    private let poster: JSONPoster
+    /// Set while an Alertmanager refresh is in flight: a sink that is down gets at
+    /// most one, not one a minute piling up.
     private let refreshQueued = QueuedFlag()
+    private let refreshFailing = LockedValue(false)
 
-    /// One group of transitions for a sink's queue.
-    struct Delivery: Sendable {
-        let transitions: [Transition]
-        let isRefresh: Bool
-    }
-
-    init(configuration: Configuration, smtpPassword: String?, logger: Logger) {
-        let poster = JSONPoster(timeout: configuration.notify.timeout)
+    /// `sinks`: nil builds them from the configuration (tests inject their own).
+    init(configuration: Configuration, smtpPassword: String?, logger: Logger, clock: any WallClock = SystemClock(),
+         sinks injected: [any AlertSink]? = nil) {
         let notify = configuration.notify
+        poster = JSONPoster(timeout: notify.timeout)
         var sinks: [any AlertSink] = []
         if let url = notify.webhookURL { sinks.append(JSONSink.webhook(url, poster)) }
         if let url = notify.slackURL { sinks.append(JSONSink.slack(url, poster)) }
         if let url = notify.alertmanagerURL { sinks.append(JSONSink.alertmanager(url, poster)) }
         if notify.smtpURL != nil { sinks.append(EmailSink(notify: notify, password: smtpPassword)) }
-        self.sinks = sinks
+        self.sinks = injected ?? sinks
+        alertmanagerURL = notify.alertmanagerURL.map(JSONSink.alertmanagerEndpoint)
         self.logger = logger
+        self.clock = clock
         retries = notify.retries
         retryDelay = notify.retryDelay
+        outbox = Outbox(stateDirectory: configuration.stateDirectory)
         payloads = AlertPayloads(externalURL: configuration.resolvedExternalURL, instance: ProcessInfo.processInfo.hostName,
                                  alertmanagerValidity: Self.alertmanagerValidity(poll: configuration.watchdogPoll))
-        var queues: [AsyncStream<Delivery>.Continuation] = []
-        for sink in sinks {
-            let (stream, continuation) = AsyncStream<Delivery>.makeStream()
-            queues.append(continuation)
-            let payloads = self.payloads, retries = self.retries, delay = retryDelay, refreshQueued = self.refreshQueued
-            Task.detached {
-                for await delivery in stream {
-                    let group = delivery.transitions
-                    if delivery.isRefresh { refreshQueued.clear() }
-                    let error = await sink.deliverWithRetries(group, payloads: payloads, retries: retries, delay: delay)
-                    Self.logDelivery(sink: sink.name, group: group, error: error, logger: logger)
-                }
-            }
+        let outbox = self.outbox, payloads = self.payloads
+        couriers = self.sinks.map {
+            OutboxCourier(sink: $0, outbox: outbox, payloads: payloads, logger: logger, clock: clock,
+                          retryDelay: notify.retryDelay, giveUpAfter: notify.giveUpAfter)
         }
-        self.queues = queues
     }
 
-    deinit {
-        queues.forEach { $0.finish() }
+    /// Starts delivering: what earlier runs left in the outbox goes first.
+    func start() {
+        courierTasks.set(couriers.map { courier in Task.detached { await courier.run() } })
+    }
+
+    /// Delivers what is due for at most `seconds`, then stops the couriers; what
+    /// is left stays in the outbox for the next watchdog.
+    func shutdown(drainFor seconds: Double = 5) async {
+        couriers.forEach { $0.drain() }
+        let tasks = courierTasks.exchange([])
+        let drained = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for task in tasks { await task.value }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(seconds))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        couriers.forEach { $0.stop() }
+        let left = outbox.backlog(sinks: sinks.map(\.name)).reduce(0) { $0 + $1.count }
+        if !drained || left > 0 {
+            logger.notice("\(left) notification(s) left in the outbox for the next start", metadata: [
+                "MESSAGE_ID": "\(Self.deliveryMessageID)",
+            ])
+        }
     }
 
     /// Alertmanager forgets a firing alert at its `endsAt`: four re-post intervals
     /// ahead, as Prometheus does, so that a late evaluation or two never resolve it.
     static func alertmanagerValidity(poll: Double) -> Int { 4 * max(Int(poll), alertmanagerRefresh) }
 
-    /// Firing alerts are re-posted to Alertmanager at most this often (seconds).
+    /// Firing alerts (and the Watchdog alert) are re-posted to Alertmanager this often (seconds).
     static let alertmanagerRefresh = 60
 
-    /// Re-posts the firing alerts to Alertmanager only (no journal entry, no other
-    /// sink: nothing changed), renewing their `endsAt`.
-    func refreshAlertmanager(_ firing: [AlertState], now: Int) {
-        guard !firing.isEmpty else { return }
+    /// Re-posts the firing alerts and the always-firing `Watchdog` alert to
+    /// Alertmanager only, renewing their `endsAt`. No journal entry, no other sink,
+    /// no outbox: nothing changed, and the next refresh carries the same news.
+    func refreshAlertmanager(_ firing: [AlertState], watchdogSince: Int, now: Int) {
+        guard let url = alertmanagerURL, refreshQueued.claim() else { return }
         let group = firing.map { Transition(kind: .repeated, alert: $0, at: now) }
-        guard refreshQueued.claim() else { return }
-        for (sink, queue) in zip(sinks, queues) where sink.name == "alertmanager" {
-            queue.yield(Delivery(transitions: group, isRefresh: true))
+        let payloads = self.payloads, poster = self.poster, flag = refreshQueued, failing = refreshFailing, logger = self.logger
+        let clock = self.clock
+        Task.detached {
+            defer { flag.clear() }
+            let sentAt = Int(clock.now().timeIntervalSince1970)
+            let body = payloads.alertmanager(group, sentAt: sentAt) + [payloads.watchdogAlert(since: watchdogSince, sentAt: sentAt)]
+            do {
+                try await poster.post(url, AlertPayloads.json(body))
+                if failing.exchange(false) { logger.notice("Alertmanager refresh works again", metadata: ["sink": "alertmanager"]) }
+            } catch {
+                // Once per outage as a warning: the Watchdog alert lapsing in
+                // Alertmanager is the page; the journal needs no line a minute.
+                let level: Logger.Level = failing.exchange(true) ? .info : .warning
+                logger.log(level: level, "Alertmanager refresh failed: \(error)", metadata: [
+                    "MESSAGE_ID": "\(Self.deliveryMessageID)", "sink": "alertmanager", "error_class": "delivery_failed",
+                ])
+            }
         }
     }
 
-    var hasAlertmanager: Bool { sinks.contains { $0.name == "alertmanager" } }
+    var hasAlertmanager: Bool { alertmanagerURL != nil }
 
-    /// Journals each transition at once, then queues the group for every sink.
+    /// Each sink's undelivered notifications, for NotificationsFailing.
+    func backlog() -> [Observation.OutboxBacklog]? {
+        sinks.isEmpty ? nil : outbox.backlog(sinks: sinks.map(\.name))
+    }
+
+    /// Journals each transition at once, then queues the group in every sink's outbox.
     func notify(_ transitions: [Transition]) {
         guard !transitions.isEmpty else { return }
         for transition in transitions { journal(transition) }
-        for queue in queues { queue.yield(Delivery(transitions: transitions, isRefresh: false)) }
+        let now = clock.now().timeIntervalSince1970
+        for courier in couriers {
+            // NotificationsFailing about a sink goes through the others, not into its own queue.
+            let group = transitions.filter { transition in
+                transition.alert.key.name != .notificationsFailing
+                    || !(transition.alert.value ?? "").split(separator: ",").contains(Substring(courier.sink.name))
+            }
+            guard !group.isEmpty else { continue }
+            do {
+                let (_, dropped) = try outbox.enqueue(group, sink: courier.sink.name, now: now)
+                if !dropped.isEmpty {
+                    logger.error("the outbox for \(courier.sink.name) holds \(Outbox.maxPerSink) notifications; dropped the \(dropped.count) oldest", metadata: [
+                        "MESSAGE_ID": "\(Self.deliveryMessageID)", "sink": "\(courier.sink.name)", "error_class": "delivery_given_up",
+                    ])
+                }
+                courier.poke()
+            } catch {
+                // No room for the file (a full disk): one attempt now, held in memory only.
+                logger.error("notification to \(courier.sink.name) not queued (\(error)); trying once without the outbox", metadata: [
+                    "MESSAGE_ID": "\(Self.deliveryMessageID)", "sink": "\(courier.sink.name)", "error_class": "storage_error",
+                ])
+                let sink = courier.sink, payloads = self.payloads, logger = self.logger
+                Task.detached {
+                    do {
+                        try await sink.deliver(group, payloads: payloads)
+                    } catch {
+                        logger.error("alert delivery to \(sink.name) failed: \(error)", metadata: [
+                            "MESSAGE_ID": "\(Self.deliveryMessageID)", "sink": "\(sink.name)", "error_class": "delivery_failed",
+                        ])
+                    }
+                }
+            }
+        }
     }
 
     /// One journal entry per transition. PRIORITY follows severity (crit, err,
@@ -110,31 +189,34 @@ final class AlertNotifier: Sendable {
         if let value = alert.value { metadata["value"] = "\(value)" }
         if let threshold = alert.threshold { metadata["threshold"] = "\(threshold)" }
         if transition.kind == .repeated { metadata["repeat"] = "true" }
-        let verb = transition.kind == .resolved ? "resolved" : transition.kind == .repeated ? "still firing" : "firing"
-        logger.log(level: level, "\(alert.key.name.rawValue) \(verb): \(alert.summary)", metadata: metadata)
-    }
-
-    static func logDelivery(sink: String, group: [Transition], error: (any Error)?, logger: Logger) {
-        let names = group.map { $0.alert.key.name.rawValue }.joined(separator: ",")
-        if let error {
-            logger.error("alert delivery to \(sink) failed after retries: \(error)", metadata: [
-                "sink": "\(sink)", "alerts": "\(names)", "error_class": "delivery_failed",
-            ])
-        } else {
-            logger.info("alerts delivered to \(sink): \(names)", metadata: ["sink": "\(sink)", "alerts": "\(names)"])
+        if let previous = transition.previousSeverity { metadata["previous_severity"] = "\(previous.rawValue)" }
+        if let note = transition.note { metadata["note"] = "\(note)" }
+        var verb = transition.kind == .resolved ? "resolved" : transition.kind == .repeated ? "still firing" : "firing"
+        if let previous = transition.previousSeverity {
+            verb = alert.severity > previous ? "escalated to \(alert.severity.rawValue)" : "down to \(alert.severity.rawValue)"
         }
+        let note = transition.note.map { " (\($0))" } ?? ""
+        logger.log(level: level, "\(alert.key.name.rawValue) \(verb): \(alert.summary)\(note)", metadata: metadata)
     }
 
-    /// For `btcrate alerts test`: one synthetic alert through every sink, each result reported.
+    /// For `btcrate alerts test`: a `BtcrateTest` alert through every sink, fired and
+    /// at once resolved (a receiver that routes it keeps nothing open), each result
+    /// reported. Direct, not through the outbox: the operator waits for the answer.
     func test(now: Int) async -> [(sink: String, error: (any Error)?)] {
-        let alert = AlertState(key: AlertKey(.rateStale, pair: "TEST"), phase: .firing, severity: .info,
+        let alert = AlertState(key: AlertKey(.btcrateTest), phase: .firing, severity: .info,
                                summary: "test notification from btcrate alerts test",
                                description: "Sent on request to check the delivery path. Nothing is wrong.",
                                value: nil, threshold: nil, activeSince: now, firedAt: now, lastNotifiedAt: now)
-        let group = [Transition(kind: .firing, alert: alert, at: now)]
+        let fired = [Transition(kind: .firing, alert: alert, at: now)]
+        let resolved = [Transition(kind: .resolved, alert: alert, at: now, note: "a test, resolved at once")]
         var results: [(String, (any Error)?)] = []
         for sink in sinks {
-            results.append((sink.name, await sink.deliverWithRetries(group, payloads: payloads, retries: 0, delay: 0)))
+            var error = await sink.deliverWithRetries(fired, payloads: payloads, retries: retries, delay: retryDelay)
+            // A person reads mail and Slack: one message is enough there.
+            if error == nil, sink.name == "webhook" || sink.name == "alertmanager" {
+                error = await sink.deliverWithRetries(resolved, payloads: payloads, retries: retries, delay: retryDelay)
+            }
+            results.append((sink.name, error))
         }
         return results
     }

@@ -47,12 +47,16 @@ struct JSONSink: AlertSink {
 
     /// Alertmanager's v2 API lives under its base URL.
     static func alertmanager(_ baseURL: String, _ poster: JSONPoster) -> JSONSink {
-        var base = baseURL
-        while base.hasSuffix("/") { base.removeLast() }
         // Built at each attempt: a late delivery still carries an endsAt ahead.
-        return JSONSink(name: "alertmanager", url: base + "/api/v2/alerts", poster: poster) {
+        JSONSink(name: "alertmanager", url: alertmanagerEndpoint(baseURL), poster: poster) {
             $0.alertmanager($1, sentAt: Int(Date().timeIntervalSince1970))
         }
+    }
+
+    static func alertmanagerEndpoint(_ baseURL: String) -> String {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + "/api/v2/alerts"
     }
 
     func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws {

@@ -15,14 +15,20 @@ final class ObservationGatherer: @unchecked Sendable {
     private let cache: RRDCachedClient?
     private let http = CurlHTTPClient(userAgent: "btcrate-watchdog/\(BTCRateVersion.current)")
     private let bus = SystemBus()
-    /// The last (wall, monotonic) reading, to notice the wall clock jumping.
-    private var lastReading: (wall: Double, monotonic: Double)?
+    /// The last (wall, since boot) reading, to notice the wall clock jumping.
+    private var lastReading: (wall: Double, sinceBoot: Double)?
+    /// Seconds since boot, counting suspend (CLOCK_BOOTTIME): against it a
+    /// suspended laptop's wall clock has moved exactly as far as time did, so a
+    /// resume is no jump. CLOCK_MONOTONIC stops while suspended and made every
+    /// resume look like a leap forward. Injected by tests.
+    let sinceBoot: @Sendable () -> Double
     private var lastJump: (at: Int, seconds: Int)?
 
     static let units = ["btcrate-collector.timer", "btcrate-collector.service", "btcrate-graph.service", "btcrate-watchdog.service"]
 
-    init(configuration: Configuration, hasKey: Bool, now: Date) {
+    init(configuration: Configuration, hasKey: Bool, now: Date, sinceBoot: @escaping @Sendable () -> Double = ObservationGatherer.bootClock) {
         self.configuration = configuration
+        self.sinceBoot = sinceBoot
         self.hasKey = hasKey
         watchingSince = Int(now.timeIntervalSince1970)
         cache = configuration.rrdcachedClient
@@ -52,18 +58,24 @@ final class ObservationGatherer: @unchecked Sendable {
         return observation
     }
 
-    private func noteClock(wall: Double) {
+    static let bootClock: @Sendable () -> Double = {
         var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        let monotonic = Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+        clock_gettime(CLOCK_BOOTTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    func noteClock(wall: Double) {
+        let boot = sinceBoot()
         if let last = lastReading {
-            let drift = (wall - last.wall) - (monotonic - last.monotonic)
+            let drift = (wall - last.wall) - (boot - last.sinceBoot)
             if abs(drift) > Double(configuration.alertPolicy.clockJumpTolerance) {
                 lastJump = (Int(wall), Int(drift.rounded()))
             }
         }
-        lastReading = (wall, monotonic)
+        lastReading = (wall, boot)
     }
+
+    var lastClockJump: (at: Int, seconds: Int)? { lastJump }
 
     private func pairData(_ pair: CurrencyPair, now: Int) -> Observation.PairData {
         var data = Observation.PairData(pair: pair)

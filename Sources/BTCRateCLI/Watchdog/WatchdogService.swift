@@ -20,7 +20,9 @@ struct WatchdogService: Service {
         let store = AlertStateStore(stateDirectory: configuration.stateDirectory)
         var engine = AlertEngine(policy: configuration.alertPolicy, states: store.load())
         let rules = AlertRules(policy: configuration.alertPolicy)
-        let notifier = AlertNotifier(configuration: configuration, smtpPassword: smtpPassword, logger: logger)
+        let notifier = AlertNotifier(configuration: configuration, smtpPassword: smtpPassword, logger: logger, clock: clock)
+        notifier.start()
+        let heartbeat = configuration.notify.heartbeatURL.map { Heartbeat(url: $0, timeout: configuration.notify.timeout, logger: logger) }
         let gatherer = ObservationGatherer(configuration: configuration, hasKey: context.apiKey != nil, now: clock.now())
         let wakeups = WakeSignal()
         let watcher = StateDirectoryWatcher(directory: configuration.stateDirectory) { wakeups.signal(event: true) }
@@ -34,26 +36,37 @@ struct WatchdogService: Service {
         logger.notice("watchdog started: \(pairs), alerts go to \(sinks)\(restored > 0 ? "; \(restored) still firing from before" : "")")
         var ready = false
         var lastRefresh = Int.min / 2
+        var lastHeartbeat = Int.min / 2
+        let startedAt = Int(clock.now().timeIntervalSince1970)
 
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let now = clock.now()
-            let observation = await gatherer.gather(now: now)
-            let before = engine.states
-            engine.forget { rules.isObsolete($0, pairs: configuration.pairs, graphHealthChecked: configuration.resolvedGraphHealthURL != nil) }
-            let transitions = engine.apply(rules.evaluate(observation, active: engine.activeKeys), now: observation.now)
+            var observation = await gatherer.gather(now: now)
+            observation.outbox = notifier.backlog()
+            let retired = engine.retire(where: {
+                rules.obsolescence($0, pairs: configuration.pairs, graphHealthChecked: configuration.resolvedGraphHealthURL != nil)
+            }, now: observation.now)
+            let transitions = retired + engine.apply(rules.evaluate(observation, firing: engine.firingSeverities), now: observation.now)
             notifier.notify(transitions)
             if notifier.hasAlertmanager, observation.now - lastRefresh >= AlertNotifier.alertmanagerRefresh {
-                // Alertmanager must hear of firing alerts again before their endsAt.
+                // Alertmanager must hear of firing alerts again before their endsAt,
+                // and of the Watchdog alert always: its silence is the dead-man's switch.
                 let alreadySent = Set(transitions.map(\.alert.key))
-                notifier.refreshAlertmanager(engine.firing.filter { !alreadySent.contains($0.key) }, now: observation.now)
+                notifier.refreshAlertmanager(engine.firing.filter { !alreadySent.contains($0.key) }, watchdogSince: startedAt, now: observation.now)
                 lastRefresh = observation.now
             }
-            if engine.states != before {
-                do {
-                    try store.save(engine.states, now: observation.now)
-                } catch {
-                    logger.error("alert state not saved: \(error)", metadata: ["error_class": "storage_error"])
-                }
+            // Saved at every evaluation, not only on a change: `btcrate alerts` reads
+            // evaluated_at to tell a live watchdog from a dead one.
+            var healthy = true
+            do {
+                try store.save(engine.states, now: observation.now)
+            } catch {
+                healthy = false
+                logger.error("alert state not saved: \(error)", metadata: ["error_class": "storage_error"])
+            }
+            if let heartbeat, healthy, observation.now - lastHeartbeat >= Int(configuration.heartbeatInterval) {
+                heartbeat.ping()
+                lastHeartbeat = observation.now
             }
             let status = Self.status(observation, engine: engine, policy: configuration.alertPolicy)
             ServiceNotifier.notify((ready ? "" : "READY=1\n") + "STATUS=\(status)" + (pingInterval != nil ? "\nWATCHDOG=1" : ""))
@@ -62,6 +75,8 @@ struct WatchdogService: Service {
             // Sleep until the earliest of: the poll interval, a pending alert's
             // `for`, a staleness deadline, the next watchdog ping, or a write by the collector.
             var deadline = Double(observation.now) + configuration.watchdogPoll
+            if notifier.hasAlertmanager { deadline = min(deadline, Double(lastRefresh + AlertNotifier.alertmanagerRefresh)) }
+            if heartbeat != nil { deadline = min(deadline, Double(lastHeartbeat) + configuration.heartbeatInterval) }
             if let next = engine.nextDeadline(after: observation.now) { deadline = min(deadline, Double(next)) }
             for data in observation.pairs {
                 for stale in rules.staleDeadlines(data, observation) where Double(stale) > now.timeIntervalSince1970 {
@@ -85,6 +100,9 @@ struct WatchdogService: Service {
         // A reload stops this loop to start a new one, so STOPPING=1 and the last
         // log line come from the command, once the process really stops.
         watcher?.stop()
+        // A bounded drain: what cannot go within 5 s stays in the outbox, and the
+        // next watchdog (this process after a reload, or after a restart) sends it.
+        await notifier.shutdown(drainFor: 5)
     }
 
     /// "3 pairs fresh, 1 alert firing"
@@ -95,54 +113,5 @@ struct WatchdogService: Service {
         }.count
         let firing = engine.firing.count
         return "\(fresh) \(fresh == 1 ? "pair" : "pairs") fresh, \(firing) \(firing == 1 ? "alert" : "alerts") firing"
-    }
-}
-
-/// Wakes the evaluation loop: at a timeout, on a state-directory event, or at shutdown.
-final class WakeSignal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var waiter: CheckedContinuation<Bool, Never>?
-    private var pendingEvent = false
-    private var stopping = false
-    private var generation = 0
-
-    /// Shutdown: wakes the loop now and makes every later wait return at once.
-    func stop() {
-        lock.withLock { stopping = true }
-        signal(event: false)
-    }
-
-    /// `event`: true for a write by the collector, false for a timeout or shutdown.
-    func signal(event: Bool, generation expected: Int? = nil) {
-        let continuation: CheckedContinuation<Bool, Never>? = lock.withLock {
-            if let expected, expected != generation { return nil }   // a stale timeout
-            guard let waiter else {
-                if event { pendingEvent = true }
-                return nil
-            }
-            self.waiter = nil
-            return waiter
-        }
-        continuation?.resume(returning: event)
-    }
-
-    /// Returns true when woken by an event.
-    func wait(seconds: Double) async -> Bool {
-        await withCheckedContinuation { continuation in
-            let ticket: Int? = lock.withLock {
-                if stopping { return nil }
-                if pendingEvent {
-                    pendingEvent = false
-                    return nil
-                }
-                generation += 1
-                waiter = continuation
-                return generation
-            }
-            guard let ticket else { return continuation.resume(returning: lock.withLock { !stopping }) }
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
-                signal(event: false, generation: ticket)
-            }
-        }
     }
 }

@@ -11,6 +11,9 @@ public enum AlertName: String, Codable, Sendable, CaseIterable, Comparable {
     case diskSpaceLow = "DiskSpaceLow"
     case clockJump = "ClockJump"
     case unitFailed = "UnitFailed"
+    case notificationsFailing = "NotificationsFailing"
+    /// Sent by `btcrate alerts test` only, and resolved at once: never a real page.
+    case btcrateTest = "BtcrateTest"
     // The data
     case priceMove = "PriceMove"
     case priceAbove = "PriceAbove"
@@ -19,6 +22,11 @@ public enum AlertName: String, Codable, Sendable, CaseIterable, Comparable {
     case flatline = "Flatline"
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Alerts whose critical condition implies their warning one (more slots
+    /// missed, less space free). To Alertmanager the warning copy stays firing
+    /// beside the critical, as two Prometheus rules would post them.
+    public var escalates: Bool { self == .rateStale || self == .diskSpaceLow }
 }
 
 public enum Severity: String, Codable, Sendable, Comparable {
@@ -56,9 +64,15 @@ public struct Condition: Sendable, Equatable {
     /// The measured value and the threshold it crossed, for the journal and payloads.
     public let value: String?
     public let threshold: String?
+    /// When the condition began, where the rule can tell (RateStale: the slot after
+    /// the newest sample). Nil: from when the watchdog sees it.
+    public let since: Int?
+    /// On an inactive condition: why, when it is not simply clear ("its data is
+    /// missing ..."). Journaled with the resolved entry.
+    public let note: String?
 
     public init(key: AlertKey, active: Bool, severity: Severity, summary: String, description: String,
-                value: String? = nil, threshold: String? = nil) {
+                value: String? = nil, threshold: String? = nil, since: Int? = nil, note: String? = nil) {
         self.key = key
         self.active = active
         self.severity = severity
@@ -66,5 +80,7 @@ public struct Condition: Sendable, Equatable {
         self.description = description
         self.value = value
         self.threshold = threshold
+        self.since = since
+        self.note = note
     }
 }

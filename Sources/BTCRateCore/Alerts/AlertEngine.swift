@@ -18,9 +18,14 @@ public struct AlertState: Codable, Sendable, Equatable {
     public var activeSince: Int
     public var firedAt: Int?
     public var lastNotifiedAt: Int?
+    /// When the condition itself began, where the rule knows it (RateStale: the slot
+    /// after the newest sample); earlier than `activeSince`, which is when the
+    /// watchdog first saw it. Payloads give it as `startsAt`.
+    public var startedAt: Int?
 
     public init(key: AlertKey, phase: Phase, severity: Severity, summary: String, description: String,
-                value: String?, threshold: String?, activeSince: Int, firedAt: Int?, lastNotifiedAt: Int?) {
+                value: String?, threshold: String?, activeSince: Int, firedAt: Int?, lastNotifiedAt: Int?,
+                startedAt: Int? = nil) {
         self.key = key
         self.phase = phase
         self.severity = severity
@@ -31,21 +36,34 @@ public struct AlertState: Codable, Sendable, Equatable {
         self.activeSince = activeSince
         self.firedAt = firedAt
         self.lastNotifiedAt = lastNotifiedAt
+        self.startedAt = startedAt
     }
+
+    /// `startsAt` in payloads: when the condition began, as well as it is known.
+    public var startsAt: Int { startedAt ?? firedAt ?? activeSince }
 }
 
-/// A change worth telling someone about.
-public struct Transition: Sendable, Equatable {
+/// A change worth telling someone about. Codable: the outbox keeps each one until
+/// every sink has it.
+public struct Transition: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable { case firing, resolved, repeated }
 
     public let kind: Kind
     public let alert: AlertState
     public let at: Int
+    /// Set on a firing transition of an alert that was already firing at another
+    /// severity: an escalation or a de-escalation of the same alert.
+    public var previousSeverity: Severity?
+    /// Why a resolved alert resolved when its condition did not simply clear:
+    /// "no longer evaluated (...)" or "its data is missing (...)".
+    public var note: String?
 
-    public init(kind: Kind, alert: AlertState, at: Int) {
+    public init(kind: Kind, alert: AlertState, at: Int, previousSeverity: Severity? = nil, note: String? = nil) {
         self.kind = kind
         self.alert = alert
         self.at = at
+        self.previousSeverity = previousSeverity
+        self.note = note
     }
 
     /// The state word for journals and payloads: a repeat is still "firing".
@@ -61,8 +79,13 @@ public struct AlertEngine: Sendable {
         self.states = states
     }
 
-    /// Keys pending or firing, for the rules' hysteresis.
-    public var activeKeys: Set<AlertKey> { Set(states.keys) }
+    /// Firing alerts and their severities, for the rules' hysteresis. Pending ones
+    /// are left out on purpose: as in Prometheus, `for:` needs the condition itself
+    /// true the whole time, and a hysteresis margin would let a wait complete over a
+    /// stretch where it was false.
+    public var firingSeverities: [AlertKey: Severity] {
+        states.filter { $0.value.phase == .firing }.mapValues(\.severity)
+    }
 
     public var firing: [AlertState] {
         states.values.filter { $0.phase == .firing }.sorted { ($0.severity, $1.key) > ($1.severity, $0.key) }
@@ -78,21 +101,24 @@ public struct AlertEngine: Sendable {
                 var state = states[key] ?? AlertState(
                     key: key, phase: .pending, severity: condition.severity, summary: condition.summary,
                     description: condition.description, value: condition.value, threshold: condition.threshold,
-                    activeSince: now, firedAt: nil, lastNotifiedAt: nil)
-                let escalated = state.phase == .firing && condition.severity > state.severity
+                    activeSince: now, firedAt: nil, lastNotifiedAt: nil, startedAt: condition.since)
+                let previous = state.severity
                 state.severity = condition.severity
                 state.summary = condition.summary
                 state.description = condition.description
                 state.value = condition.value
                 state.threshold = condition.threshold
+                if let since = condition.since { state.startedAt = min(state.startedAt ?? since, since) }
                 if state.phase == .pending, now - state.activeSince >= policy.pending(key.name) {
                     state.phase = .firing
                     state.firedAt = now
                     state.lastNotifiedAt = now
                     transitions.append(Transition(kind: .firing, alert: state, at: now))
-                } else if escalated {
+                } else if state.phase == .firing, condition.severity != previous {
+                    // The same alert at another severity, up or down: one identity to
+                    // every receiver, never a "resolved" for a condition still true.
                     state.lastNotifiedAt = now
-                    transitions.append(Transition(kind: .firing, alert: state, at: now))
+                    transitions.append(Transition(kind: .firing, alert: state, at: now, previousSeverity: previous))
                 } else if state.phase == .firing, let last = state.lastNotifiedAt, now - last >= policy.repeatInterval {
                     state.lastNotifiedAt = now
                     transitions.append(Transition(kind: .repeated, alert: state, at: now))
@@ -101,7 +127,7 @@ public struct AlertEngine: Sendable {
             } else if let state = states.removeValue(forKey: key), state.phase == .firing {
                 // The resolved entry keeps what was wrong ("2 runs in a row failed
                 // (timeout)"): the clear condition's own words ("0 runs ...") say nothing.
-                transitions.append(Transition(kind: .resolved, alert: state, at: now))
+                transitions.append(Transition(kind: .resolved, alert: state, at: now, note: condition.note))
             }
         }
         return transitions
@@ -118,10 +144,19 @@ public struct AlertEngine: Sendable {
         }.filter { $0 > now }.min()
     }
 
-    /// Drops alerts no rule will evaluate again (a pair removed from the
-    /// configuration, a check switched off), without notifying: nothing was resolved.
-    public mutating func forget(where obsolete: (AlertKey) -> Bool) {
-        states = states.filter { !obsolete($0.key) }
+    /// Ends alerts no rule will evaluate again (a pair removed from the
+    /// configuration, a check switched off). A firing one is resolved, with `reason`
+    /// as its note, so that no receiver keeps it open forever; a pending one just goes.
+    public mutating func retire(where obsolete: (AlertKey) -> String?, now: Int) -> [Transition] {
+        var transitions: [Transition] = []
+        for (key, state) in states.sorted(by: { $0.key < $1.key }) {
+            guard let reason = obsolete(key) else { continue }
+            states.removeValue(forKey: key)
+            if state.phase == .firing {
+                transitions.append(Transition(kind: .resolved, alert: state, at: now, note: "no longer evaluated: \(reason)"))
+            }
+        }
+        return transitions
     }
 }
 
@@ -138,17 +173,30 @@ public struct AlertStateStore: Sendable {
     struct Document: Codable {
         var version = 1
         var updatedAt: String
+        /// When the watchdog last evaluated (Unix seconds): written at every
+        /// evaluation, so that `btcrate alerts` can tell a frozen state from a live one.
+        var evaluatedAt: Int?
         var alerts: [AlertState]
     }
 
-    public func load() -> [AlertKey: AlertState] {
+    /// What `alerts.json` holds: the alerts, and when the watchdog last evaluated them.
+    public struct Snapshot: Sendable {
+        public let states: [AlertKey: AlertState]
+        public let evaluatedAt: Int?
+    }
+
+    public func load() -> [AlertKey: AlertState] { snapshot()?.states ?? [:] }
+
+    /// Nil when there is no readable file (the watchdog never ran here).
+    public func snapshot() -> Snapshot? {
         guard let data = FileManager.default.contents(atPath: path),
-              let document = try? Self.decoder.decode(Document.self, from: data) else { return [:] }
-        return Dictionary(document.alerts.map { ($0.key, $0) }, uniquingKeysWith: { $1 })
+              let document = try? Self.decoder.decode(Document.self, from: data) else { return nil }
+        return Snapshot(states: Dictionary(document.alerts.map { ($0.key, $0) }, uniquingKeysWith: { $1 }),
+                        evaluatedAt: document.evaluatedAt)
     }
 
     public func save(_ states: [AlertKey: AlertState], now: Int) throws {
-        let document = Document(updatedAt: Timestamp.iso8601(now), alerts: states.values.sorted { $0.key < $1.key })
+        let document = Document(updatedAt: Timestamp.iso8601(now), evaluatedAt: now, alerts: states.values.sorted { $0.key < $1.key })
         var data = try Self.encoder.encode(document)
         data.append(0x0A)
         try AtomicFile.write(data, to: path)

@@ -34,30 +34,52 @@ public struct AlertPayloads: Sendable {
 
     static func rfc3339(_ unix: Int) -> String { Timestamp.iso8601(unix) }
 
-    /// A stable id of an alert instance (Alertmanager's "fingerprint").
-    static func fingerprint(_ labels: [String: String]) -> String {
+    /// Alertmanager's fingerprint of a label set (prometheus/common's
+    /// `LabelSet.Fingerprint`): FNV-1a, 64 bits, over the label names in sorted
+    /// order, each name and value followed by the byte 0xFF; 16 hex digits.
+    public static func fingerprint(_ labels: [String: String]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
-            for byte in "\(key)=\(value);".utf8 {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x100_0000_01b3
-            }
+        func add(_ byte: UInt8) {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
         }
-        return String(format: "%016llx", hash)
+        for (name, value) in labels.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes($1.key.utf8) }) {
+            name.utf8.forEach(add)
+            add(0xFF)
+            value.utf8.forEach(add)
+            add(0xFF)
+        }
+        return Self.hex16(hash)
+    }
+
+    static func hex16(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    /// The labels that name one alert for the webhook, Slack and email: all but
+    /// `severity`, so that an escalation is the same alert (the same fingerprint)
+    /// at another severity, never a new one beside an old one left open.
+    func identityLabels(_ alert: AlertState) -> [String: String] {
+        var labels = labels(alert)
+        labels.removeValue(forKey: "severity")
+        return labels
     }
 
     /// Alertmanager's webhook format (version 4), which generic receivers understand.
     public func webhook(_ transitions: [Transition]) -> [String: Any] {
         let alerts: [[String: Any]] = transitions.map { transition in
-            let labels = labels(transition.alert)
+            var annotations = annotations(transition.alert)
+            if let previous = transition.previousSeverity { annotations["previous_severity"] = previous.rawValue }
+            if let note = transition.note { annotations["note"] = note }
             return [
                 "status": transition.stateWord,
-                "labels": labels,
-                "annotations": annotations(transition.alert),
-                "startsAt": Self.rfc3339(transition.alert.firedAt ?? transition.alert.activeSince),
+                "labels": labels(transition.alert),
+                "annotations": annotations,
+                "startsAt": Self.rfc3339(transition.alert.startsAt),
                 "endsAt": transition.kind == .resolved ? Self.rfc3339(transition.at) : "0001-01-01T00:00:00Z",
                 "generatorURL": externalURL,
-                "fingerprint": Self.fingerprint(labels),
+                "fingerprint": Self.fingerprint(identityLabels(transition.alert)),
             ]
         }
         let allLabels = transitions.map { labels($0.alert) }
@@ -90,18 +112,57 @@ public struct AlertPayloads: Sendable {
     /// Alertmanager would resolve it by itself after its resolve_timeout.
     /// `sentAt`: when the body is sent (each retry rebuilds it), so that a late
     /// delivery still carries an `endsAt` ahead of the moment it arrives.
+    ///
+    /// What Prometheus would post: for an alert that escalates (RateStale,
+    /// DiskSpaceLow), the critical condition implies the warning one, so at critical
+    /// both copies fire, each with its own labels; a de-escalation resolves only the
+    /// critical copy. No copy is ever resolved while its condition holds. The README
+    /// shows the inhibit_rules stanza that turns the pair into one page.
     public func alertmanager(_ transitions: [Transition], sentAt: Int? = nil) -> [[String: Any]] {
-        transitions.map { transition in
-            var alert: [String: Any] = [
-                "labels": labels(transition.alert),
-                "annotations": annotations(transition.alert),
-                "startsAt": Self.rfc3339(transition.alert.firedAt ?? transition.alert.activeSince),
-                "generatorURL": externalURL,
-            ]
-            alert["endsAt"] = Self.rfc3339(transition.kind == .resolved ? transition.at
-                                           : max(transition.at, sentAt ?? transition.at) + alertmanagerValidity)
-            return alert
+        transitions.flatMap { transition -> [[String: Any]] in
+            let alert = transition.alert
+            let ahead = max(transition.at, sentAt ?? transition.at) + alertmanagerValidity
+            var copies: [(Severity, endsAt: Int)] = []
+            switch transition.kind {
+            case .resolved:
+                copies = [(alert.severity, transition.at)]
+                if alert.severity == .critical && alert.key.name.escalates { copies.append((.warning, transition.at)) }
+            case .firing, .repeated:
+                copies = [(alert.severity, ahead)]
+                if alert.severity == .critical && alert.key.name.escalates { copies.append((.warning, ahead)) }
+                if transition.previousSeverity == .critical && alert.severity != .critical {
+                    copies.append((.critical, transition.at))   // stepped down: only the critical copy ends
+                }
+            }
+            return copies.map { severity, endsAt in
+                var labels = labels(alert)
+                labels["severity"] = severity.rawValue
+                return [
+                    "labels": labels,
+                    "annotations": annotations(alert),
+                    "startsAt": Self.rfc3339(alert.startsAt),
+                    "endsAt": Self.rfc3339(endsAt),
+                    "generatorURL": externalURL,
+                ]
+            }
         }
+    }
+
+    /// The dead-man's switch: `Watchdog`, severity `none`, always firing while the
+    /// watchdog runs and re-posted with every refresh. Its `endsAt` lapses a few
+    /// minutes after the watchdog stops, and a receiver of this alert (a
+    /// dead-man's-switch service) then knows the watchdog is gone.
+    public func watchdogAlert(since: Int, sentAt: Int) -> [String: Any] {
+        [
+            "labels": ["alertname": "Watchdog", "severity": "none", "instance": instance, "service": "btcrate"],
+            "annotations": [
+                "summary": "btcrate's watchdog is running on \(instance); this alert always fires",
+                "description": "A dead-man's switch: route it to a receiver that pages when it stops arriving. It stops when the watchdog is killed, hangs or loses its way to Alertmanager.",
+            ],
+            "startsAt": Self.rfc3339(since),
+            "endsAt": Self.rfc3339(sentAt + alertmanagerValidity),
+            "generatorURL": externalURL,
+        ]
     }
 
     /// One line per transition, as plain text (email bodies, Slack).
@@ -109,7 +170,10 @@ public struct AlertPayloads: Sendable {
         transitions.map { transition in
             let alert = transition.alert
             let mark = transition.kind == .resolved ? "RESOLVED" : alert.severity.rawValue.uppercased()
-            return "[\(mark)] \(alert.key.name.rawValue)\(alert.key.pair.isEmpty ? "" : " \(alert.key.pair)"): \(alert.summary)"
+            var line = "[\(mark)] \(alert.key.name.rawValue)\(alert.key.pair.isEmpty ? "" : " \(alert.key.pair)"): \(alert.summary)"
+            if let previous = transition.previousSeverity { line += " (was \(previous.rawValue))" }
+            if let note = transition.note { line += " (\(note))" }
+            return line
         }
     }
 
@@ -128,7 +192,8 @@ public struct AlertPayloads: Sendable {
         var parts: [String] = []
         if firing > 0 { parts.append("\(firing) firing") }
         if resolved > 0 { parts.append("\(resolved) resolved") }
-        let subject = "[btcrate] " + parts.joined(separator: ", ") + ": " + transitions.map { $0.alert.key.name.rawValue }.joined(separator: ", ")
+        let test = transitions.contains { $0.alert.key.name == .btcrateTest }
+        let subject = (test ? "[btcrate] TEST " : "[btcrate] ") + parts.joined(separator: ", ") + ": " + transitions.map { $0.alert.key.name.rawValue }.joined(separator: ", ")
         var body = lines(transitions).joined(separator: "\n") + "\n\n"
         for transition in transitions {
             body += "\(transition.alert.key.description) (\(transition.stateWord)):\n  \(transition.alert.description)\n"

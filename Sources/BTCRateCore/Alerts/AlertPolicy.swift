@@ -30,6 +30,8 @@ public struct AlertPolicy: Sendable, Equatable {
     public var pendingFor: [AlertName: Int] = [
         .spreadWide: 600, .graphServiceDown: 60, .diskSpaceLow: 300, .fallbackInUse: 0,
     ]
+    /// NotificationsFailing: a notification undelivered for longer than this (seconds).
+    public var notificationsFailingAfter = 300
     /// A firing alert is notified again after this long.
     public var repeatInterval = 4 * 3600
 

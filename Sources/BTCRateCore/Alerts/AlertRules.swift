@@ -11,37 +11,66 @@ public struct AlertRules: Sendable {
     }
 
     /// Conditions for every alert the observation lets the rules judge.
-    /// `active` is the set of alerts currently pending or firing, for hysteresis.
-    public func evaluate(_ observation: Observation, active: Set<AlertKey>) -> [Condition] {
+    /// `firing`: the alerts firing now and their severities, for hysteresis, which
+    /// applies to firing alerts only (a pending one needs its condition plainly true).
+    public func evaluate(_ observation: Observation, firing: [AlertKey: Severity]) -> [Condition] {
         var conditions: [Condition] = []
         for data in observation.pairs {
             let pair = "\(data.pair)"
+            func isFiring(_ name: AlertName) -> Bool { firing[AlertKey(name, pair: pair)] != nil }
             conditions.append(rateStale(data, observation))
             conditions.append(storageError(data))
             if let condition = collectorFailing(data) { conditions.append(condition) }
             if let condition = quotaExhausted(data) { conditions.append(condition) }
             if let condition = fallbackInUse(data, observation) { conditions.append(condition) }
-            if let condition = priceMove(data, wasActive: active.contains(AlertKey(.priceMove, pair: pair))) { conditions.append(condition) }
-            conditions += priceLevels(data, active: active)
-            if let condition = spreadWide(data, wasActive: active.contains(AlertKey(.spreadWide, pair: pair))) { conditions.append(condition) }
-            if let condition = flatline(data) { conditions.append(condition) }
+            // The data alerts judge samples; once the newest is older than what a rule
+            // looks at, it resolves (saying so) and RateStale speaks for the outage.
+            if let missing = dataMissing(data, observation, window: policy.priceMoveWindow) {
+                conditions.append(missing(.priceMove))
+            } else if let condition = priceMove(data, wasFiring: isFiring(.priceMove)) { conditions.append(condition) }
+            if let missing = dataMissing(data, observation, window: 0) {
+                conditions += [missing(.spreadWide), missing(.priceAbove), missing(.priceBelow)]
+            } else {
+                conditions += priceLevels(data, firing: firing)
+                if let condition = spreadWide(data, wasFiring: isFiring(.spreadWide)) { conditions.append(condition) }
+            }
+            if let missing = dataMissing(data, observation, window: policy.flatlineSlots * Slot.seconds) {
+                conditions.append(missing(.flatline))
+            } else if let condition = flatline(data) { conditions.append(condition) }
         }
-        if let condition = diskSpaceLow(observation, wasActive: active.contains(AlertKey(.diskSpaceLow))) { conditions.append(condition) }
+        if let condition = diskSpaceLow(observation, firingAt: firing[AlertKey(.diskSpaceLow)]) { conditions.append(condition) }
         conditions.append(clockJump(observation))
         if let condition = graphServiceDown(observation) { conditions.append(condition) }
         if let condition = unitFailed(observation) { conditions.append(condition) }
+        if let condition = notificationsFailing(observation) { conditions.append(condition) }
         return conditions
     }
 
-    /// Whether no rule evaluates `key` any more under this configuration: its pair
-    /// was removed, or its check switched off. The engine forgets such alerts.
-    public func isObsolete(_ key: AlertKey, pairs: [CurrencyPair], graphHealthChecked: Bool) -> Bool {
-        if !key.pair.isEmpty && !pairs.contains(where: { "\($0)" == key.pair }) { return true }
+    /// Why no rule evaluates `key` any more under this configuration (its pair was
+    /// removed, its check switched off), or nil while one still does. The engine
+    /// resolves such alerts with this reason.
+    public func obsolescence(_ key: AlertKey, pairs: [CurrencyPair], graphHealthChecked: Bool) -> String? {
+        if !key.pair.isEmpty && !pairs.contains(where: { "\($0)" == key.pair }) { return "\(key.pair) is no longer in collector.pairs" }
         switch key.name {
-        case .graphServiceDown: return !graphHealthChecked
-        case .priceAbove: return policy.priceAbove == nil
-        case .priceBelow: return policy.priceBelow == nil
-        default: return false
+        case .graphServiceDown: return graphHealthChecked ? nil : "watchdog.graph_url is off"
+        case .priceAbove: return policy.priceAbove == nil ? "alerts.price_above is off" : nil
+        case .priceBelow: return policy.priceBelow == nil ? "alerts.price_below is off" : nil
+        default: return nil
+        }
+    }
+
+    /// When the newest sample is older than `window` (and than the point where
+    /// RateStale warns, so that one of them always speaks): a maker of the inactive
+    /// condition, with a note for the resolved entry. Nil while the data is there.
+    func dataMissing(_ data: Observation.PairData, _ observation: Observation, window: Int) -> ((AlertName) -> Condition)? {
+        let limit = max(window, policy.staleWarningSlots * Slot.seconds + policy.slotGrace)
+        let newest = data.newest?.time
+        if let newest, observation.now - newest <= limit { return nil }
+        let note = newest.map { "its data is missing: the newest \(data.pair) sample is \((observation.now - $0) / 60) minutes old" }
+            ?? "its data is missing: \(data.pair) has no recent sample"
+        return { name in
+            Condition(key: AlertKey(name, pair: "\(data.pair)"), active: false, severity: .warning,
+                      summary: note, description: "", note: note)
         }
     }
 
@@ -80,7 +109,8 @@ public struct AlertRules: Sendable {
             key: AlertKey(.rateStale, pair: "\(data.pair)"), active: missed >= policy.staleWarningSlots, severity: severity,
             summary: "\(data.pair): no new sample for \(age / 60) minutes (\(missed) slots missed)",
             description: "The newest \(data.pair) sample is for \(Timestamp.iso8601(newest)). Likely cause: the collector timer is not running, or every source fails. Next step: systemctl status btcrate-collector.timer; journalctl -u btcrate-collector -p warning.",
-            value: "\(missed)", threshold: "\(severity == .critical ? policy.staleCriticalSlots : policy.staleWarningSlots)")
+            value: "\(missed)", threshold: "\(severity == .critical ? policy.staleCriticalSlots : policy.staleWarningSlots)",
+            since: newest + Slot.seconds)
     }
 
     func storageError(_ data: Observation.PairData) -> Condition {
@@ -112,28 +142,32 @@ public struct AlertRules: Sendable {
             value: "quota_exhausted")
     }
 
+    /// Only a configured key that fails: on a deliberately keyless install (the
+    /// package default) the keyless sources are the plan, not a fallback, and an
+    /// alert that fires forever would teach people to ignore alerts.
     func fallbackInUse(_ data: Observation.PairData, _ observation: Observation) -> Condition? {
         guard let run = data.run, run.result == .written, let source = run.source else { return nil }
-        let preferred = observation.sources.first { $0 != .alphavantage || observation.hasAlphaVantageKey }
+        let keyFailed = observation.hasAlphaVantageKey && observation.sources.first == .alphavantage && source != .alphavantage
         return Condition(
-            key: AlertKey(.fallbackInUse, pair: "\(data.pair)"), active: source != observation.sources.first, severity: .info,
+            key: AlertKey(.fallbackInUse, pair: "\(data.pair)"), active: keyFailed, severity: .info,
             summary: "\(data.pair): samples come from \(source.displayName), a fallback source",
-            description: observation.hasAlphaVantageKey || !observation.sources.contains(.alphavantage)
-                ? "The preferred source \(observation.sources.first?.displayName ?? "-") gave no usable quote. Next step: look for its error class in journalctl -u btcrate-collector."
-                : "No Alpha Vantage key is configured, so the keyless sources are used (first: \(preferred?.displayName ?? "-")). Next step: install a key as the alphavantage-api-key credential, or remove alphavantage from collector.sources.",
+            description: "The configured Alpha Vantage key gave no usable quote, so a keyless source wrote the sample. Next step: look for alphavantage's error class in journalctl -u btcrate-collector (quota_exhausted, invalid_key).",
             value: source.rawValue)
     }
 
-    func diskSpaceLow(_ observation: Observation, wasActive: Bool) -> Condition? {
+    /// Both cuts have hysteresis: a firing alert clears only 2 points above the
+    /// warning line, and a critical one steps down only 1 point above the critical line.
+    func diskSpaceLow(_ observation: Observation, firingAt: Severity?) -> Condition? {
         guard let free = observation.diskFreeFraction else { return nil }
-        let limit = wasActive ? policy.diskFree + 0.02 : policy.diskFree
-        let severity: Severity = free < policy.diskFree / 2 ? .critical : .warning
+        let limit = firingAt != nil ? policy.diskFree + 0.02 : policy.diskFree
+        let criticalLimit = firingAt == .critical ? policy.diskFree / 2 + 0.01 : policy.diskFree / 2
+        let severity: Severity = free < criticalLimit ? .critical : .warning
         let megabytes = (observation.diskFreeBytes ?? 0) / 1_048_576
         return Condition(
             key: AlertKey(.diskSpaceLow), active: free < limit, severity: severity,
             summary: "the state directory's filesystem has \(String(format: "%.1f", free * 100)) % free (\(megabytes) MiB)",
             description: "RRD files are preallocated, but the run record and new pairs need room, and a full disk stops every write. Next step: free space on that filesystem (df -h /var/lib/btcrate).",
-            value: String(format: "%.3f", free), threshold: String(format: "%.3f", policy.diskFree))
+            value: String(format: "%.3f", free), threshold: String(format: "%.3f", severity == .critical ? policy.diskFree / 2 : policy.diskFree))
     }
 
     func clockJump(_ observation: Observation) -> Condition {
@@ -178,9 +212,22 @@ public struct AlertRules: Sendable {
             value: bad.map(\.name).joined(separator: ","))
     }
 
+    /// A sink with a notification undelivered for longer than `notificationsFailingAfter`.
+    /// Sent through the other sinks (the notifier leaves out the ones named in `value`).
+    func notificationsFailing(_ observation: Observation) -> Condition? {
+        guard let backlog = observation.outbox else { return nil }
+        let late = backlog.filter { observation.now - $0.oldest > policy.notificationsFailingAfter }.sorted { $0.sink < $1.sink }
+        let words = late.map { "\($0.sink) (\($0.count) queued, oldest \((observation.now - $0.oldest) / 60) min)" }
+        return Condition(
+            key: AlertKey(.notificationsFailing), active: !late.isEmpty, severity: .warning,
+            summary: "notifications undelivered: \(words.joined(separator: ", "))",
+            description: "Each is kept in the outbox and retried (at most 5 minutes apart) until notify.give_up_after. Next step: journalctl -u btcrate-watchdog BTCRATE_SINK=<sink>; check the receiver and its URL.",
+            value: late.map(\.sink).joined(separator: ","), threshold: "\(policy.notificationsFailingAfter)")
+    }
+
     // MARK: the data
 
-    func priceMove(_ data: Observation.PairData, wasActive: Bool) -> Condition? {
+    func priceMove(_ data: Observation.PairData, wasFiring wasActive: Bool) -> Condition? {
         guard let newest = data.newest, let rate = newest.rate,
               let earlier = data.recent.first(where: { $0.rate != nil && $0.time >= newest.time - policy.priceMoveWindow }),
               let before = earlier.rate, earlier.time < newest.time, before > 0 else { return nil }
@@ -194,12 +241,12 @@ public struct AlertRules: Sendable {
             value: String(format: "%.4f", change), threshold: String(format: "%.4f", policy.priceMove))
     }
 
-    func priceLevels(_ data: Observation.PairData, active: Set<AlertKey>) -> [Condition] {
+    func priceLevels(_ data: Observation.PairData, firing: [AlertKey: Severity]) -> [Condition] {
         guard let rate = data.newest?.rate else { return [] }
         var conditions: [Condition] = []
         if let line = policy.priceAbove {
             let key = AlertKey(.priceAbove, pair: "\(data.pair)")
-            let limit = active.contains(key) ? line * (1 - policy.priceHysteresis) : line
+            let limit = firing[key] != nil ? line * (1 - policy.priceHysteresis) : line
             conditions.append(Condition(key: key, active: rate > limit, severity: .info,
                                         summary: "\(data.pair) is above \(line): \(rate)",
                                         description: "The threshold alerts.price_above was crossed upwards.",
@@ -207,7 +254,7 @@ public struct AlertRules: Sendable {
         }
         if let line = policy.priceBelow {
             let key = AlertKey(.priceBelow, pair: "\(data.pair)")
-            let limit = active.contains(key) ? line * (1 + policy.priceHysteresis) : line
+            let limit = firing[key] != nil ? line * (1 + policy.priceHysteresis) : line
             conditions.append(Condition(key: key, active: rate < limit, severity: .info,
                                         summary: "\(data.pair) is below \(line): \(rate)",
                                         description: "The threshold alerts.price_below was crossed downwards.",
@@ -216,7 +263,7 @@ public struct AlertRules: Sendable {
         return conditions
     }
 
-    func spreadWide(_ data: Observation.PairData, wasActive: Bool) -> Condition? {
+    func spreadWide(_ data: Observation.PairData, wasFiring wasActive: Bool) -> Condition? {
         // The newest sample only: an old wide spread says nothing about the market now.
         guard let row = data.newest, let rate = row.rate, rate > 0 else { return nil }
         guard let bid = row.bid, let ask = row.ask else {

@@ -71,6 +71,21 @@ public struct Observation: Sendable {
     public var graphService: Reachability?
     /// btcrate's systemd units, when running under systemd.
     public var units: [UnitStatus]?
+    /// Undelivered notifications per sink (from the outbox), when any sink is configured.
+    public var outbox: [OutboxBacklog]?
+
+    /// One sink's undelivered notifications: how many, and when the oldest was queued.
+    public struct OutboxBacklog: Sendable, Equatable {
+        public let sink: String
+        public let count: Int
+        public let oldest: Int
+
+        public init(sink: String, count: Int, oldest: Int) {
+            self.sink = sink
+            self.count = count
+            self.oldest = oldest
+        }
+    }
 
     public init(now: Int, watchingSince: Int, pairs: [PairData], sources: [SourceID] = [.alphavantage, .coinbase, .kraken, .bitstamp],
                 hasAlphaVantageKey: Bool = true) {

@@ -38,6 +38,8 @@ public struct Configuration: Sendable, Equatable {
     public var alertPolicy = AlertPolicy()
     /// The watchdog evaluates at least this often, besides reacting to new run records at once.
     public var watchdogPoll = 30.0
+    /// How often the watchdog GETs notify.heartbeat_url while it is healthy.
+    public var heartbeatInterval = 60.0
     /// The graph service's health URL the watchdog checks; nil: do not check. Empty: from graph.listen.
     public var graphHealthURL: String? = ""
     /// The link put in notifications; empty: the graph page at graph.listen.
@@ -86,6 +88,12 @@ public struct NotifyConfiguration: Sendable, Equatable {
     public var retries = 3
     public var retryDelay = 2.0
     public var timeout = 10.0
+    /// An undelivered notification is retried (backoff at most 5 minutes apart)
+    /// for this long after it was queued, then dropped with an error.
+    public var giveUpAfter = 86_400.0
+    /// A healthchecks-style URL the watchdog GETs every watchdog.heartbeat_interval
+    /// while it is healthy; its silence is the alarm.
+    public var heartbeatURL: String?
 
     public init() {}
 

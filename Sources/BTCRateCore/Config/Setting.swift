@@ -189,6 +189,10 @@ extension Setting {
                 defaultText: "30s", help: "Longest time between two evaluations.") { config, value throws(ConfigError) in
             config.watchdogPoll = try Parse.duration(value, in: 1...3600)
         },
+        Setting(section: "watchdog", key: "heartbeat_interval", environment: "BTCRATE_HEARTBEAT_INTERVAL",
+                defaultText: "1m", help: "How often notify.heartbeat_url is pinged while the watchdog is healthy.") { config, value throws(ConfigError) in
+            config.heartbeatInterval = try Parse.duration(value, in: 5...86_400)
+        },
         Setting(section: "watchdog", key: "graph_url", environment: "BTCRATE_GRAPH_HEALTH_URL",
                 defaultText: "", help: "Health URL of the graph service; empty: from graph.listen; off: not checked.") { config, value throws(ConfigError) in
             config.graphHealthURL = value == "off" ? nil : value.isEmpty ? "" : try Parse.url(value)
@@ -237,12 +241,20 @@ extension Setting {
                 defaultText: "true", help: "Require STARTTLS on smtp:// URLs.") { config, value throws(ConfigError) in
             config.notify.smtpStartTLS = try Parse.bool(value)
         },
+        Setting(section: "notify", key: "heartbeat_url", environment: "BTCRATE_HEARTBEAT_URL",
+                defaultText: "", help: "Dead-man's switch: GET every watchdog.heartbeat_interval while the watchdog is healthy.") { config, value throws(ConfigError) in
+            config.notify.heartbeatURL = value.isEmpty ? nil : try Parse.url(value)
+        },
+        Setting(section: "notify", key: "give_up_after", environment: "BTCRATE_NOTIFY_GIVE_UP_AFTER",
+                defaultText: "24h", help: "An undelivered notification is retried from the outbox for this long.") { config, value throws(ConfigError) in
+            config.notify.giveUpAfter = try Parse.duration(value, in: 60...2_592_000)
+        },
         Setting(section: "notify", key: "retries", environment: "BTCRATE_NOTIFY_RETRIES",
-                defaultText: "3", help: "Retries per notification, with a doubling delay.") { config, value throws(ConfigError) in
+                defaultText: "3", help: "Immediate retries of btcrate alerts test and of a unit-failure notice.") { config, value throws(ConfigError) in
             config.notify.retries = try Parse.integer(value, in: 0...20)
         },
         Setting(section: "notify", key: "retry_delay", environment: "BTCRATE_NOTIFY_RETRY_DELAY",
-                defaultText: "2s", help: "Delay before the first retry.") { config, value throws(ConfigError) in
+                defaultText: "2s", help: "Delay before the first retry; it doubles per failure, up to 5 minutes.") { config, value throws(ConfigError) in
             config.notify.retryDelay = try Parse.duration(value, in: 0.01...3600)
         },
         Setting(section: "notify", key: "timeout", environment: "BTCRATE_NOTIFY_TIMEOUT",

@@ -1,0 +1,142 @@
+import BTCRateCore
+import Foundation
+import Logging
+
+/// Delivers one sink's outbox, oldest first, one notification at a time, so the
+/// sink hears of every change in order. A failure is kept and retried with a
+/// doubling delay (at most 5 minutes apart) until notify.give_up_after; the
+/// notifications behind it wait, which keeps "firing" ahead of its "resolved".
+final class OutboxCourier: Sendable {
+    let sink: any AlertSink
+    let outbox: Outbox
+    let payloads: AlertPayloads
+    let logger: Logger
+    let clock: any WallClock
+    let retryDelay: Double
+    let giveUpAfter: Double
+    let wake = WakeSignal()
+    private let mode = LockedValue(Mode.running)
+
+    enum Mode { case running, draining, stopped }
+
+    init(sink: any AlertSink, outbox: Outbox, payloads: AlertPayloads, logger: Logger, clock: any WallClock,
+         retryDelay: Double, giveUpAfter: Double) {
+        self.sink = sink
+        self.outbox = outbox
+        self.payloads = payloads
+        self.logger = logger
+        self.clock = clock
+        self.retryDelay = retryDelay
+        self.giveUpAfter = giveUpAfter
+    }
+
+    /// A new entry is queued: look now rather than at the next rescan.
+    func poke() { wake.signal(event: true) }
+
+    /// Shutdown, step 1: deliver what is due now, then return from `run`.
+    func drain() {
+        mode.set(.draining)
+        wake.signal(event: true)
+    }
+
+    /// Shutdown, step 2 (the drain's time is up): return at the next step; what
+    /// is left stays queued for the next watchdog.
+    func stop() {
+        mode.set(.stopped)
+        wake.stop()
+    }
+
+    func run() async {
+        while mode.get() != .stopped {
+            let pause = await step()
+            if mode.get() == .draining && pause > 0 { return }   // nothing due: the drain is done
+            if pause > 0 { _ = await wake.wait(seconds: pause) }
+        }
+    }
+
+    /// One look at the head of the queue; returns how long to wait before the next
+    /// (0: go on at once). The queue is rescanned at least every 30 s, for entries
+    /// that another process queued (the unit-failure notice).
+    func step() async -> Double {
+        guard let name = outbox.names(sink: sink.name).first else { return 30 }
+        guard let claim = outbox.claim(sink: sink.name, name: name) else { return 1 }   // another courier has it
+        guard var entry = outbox.read(sink: sink.name, name: name) else {
+            outbox.setAside(sink: sink.name, name: name)
+            logger.warning("outbox entry \(name) for \(sink.name) cannot be read; set aside as \(name).corrupt", metadata: [
+                "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "error_class": "delivery_failed",
+            ])
+            return 0
+        }
+        let now = clock.now().timeIntervalSince1970
+        if now - entry.createdAt > giveUpAfter {
+            outbox.remove(sink: sink.name, name: name)
+            logger.error("gave up on a notification to \(sink.name) after \(entry.attempts) attempts over \(Int(now - entry.createdAt)) s (notify.give_up_after): \(Self.names(entry)); last error: \(entry.lastError ?? "-")", metadata: [
+                "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "alerts": "\(Self.names(entry))",
+                "error_class": "delivery_given_up",
+            ])
+            return 0
+        }
+        if entry.nextAttemptAt > now { return min(entry.nextAttemptAt - now, 30) }
+        do {
+            try await sink.deliver(entry.transitions, payloads: payloads)
+            outbox.remove(sink: sink.name, name: name)
+            withExtendedLifetime(claim) {}
+            let delay = Int((clock.now().timeIntervalSince1970 - entry.createdAt).rounded())
+            if entry.attempts > 0 {
+                logger.notice("alerts delivered to \(sink.name) after \(entry.attempts + 1) attempts, \(delay) s late: \(Self.names(entry))", metadata: [
+                    "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "alerts": "\(Self.names(entry))",
+                    "attempts": "\(entry.attempts + 1)", "delay_seconds": "\(delay)",
+                ])
+            } else {
+                logger.info("alerts delivered to \(sink.name): \(Self.names(entry))", metadata: [
+                    "sink": "\(sink.name)", "alerts": "\(Self.names(entry))",
+                ])
+            }
+            return 0
+        } catch {
+            entry.attempts += 1
+            entry.lastError = "\(error)"
+            let wait = Outbox.backoff(afterFailures: entry.attempts, base: retryDelay)
+            entry.nextAttemptAt = clock.now().timeIntervalSince1970 + wait
+            do {
+                try outbox.write(entry, name: name)
+            } catch let writeError {
+                logger.error("outbox entry \(name) for \(sink.name) not updated: \(writeError)", metadata: [
+                    "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "error_class": "storage_error",
+                ])
+            }
+            withExtendedLifetime(claim) {}
+            // The first failure of a notification is a warning; the retries are info,
+            // and NotificationsFailing speaks once one has waited 5 minutes.
+            let level: Logger.Level = entry.attempts == 1 ? .warning : .info
+            logger.log(level: level, "alert delivery to \(sink.name) failed (attempt \(entry.attempts)), retrying in \(Int(wait.rounded(.up))) s: \(error)", metadata: [
+                "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "alerts": "\(Self.names(entry))",
+                "error_class": "delivery_failed", "attempts": "\(entry.attempts)",
+            ])
+            return 0.01
+        }
+    }
+
+    static func names(_ entry: Outbox.Entry) -> String {
+        entry.transitions.map { $0.alert.key.name.rawValue }.joined(separator: ",")
+    }
+}
+
+/// A value behind a lock, for the few flags threads share here.
+final class LockedValue<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func get() -> Value { lock.withLock { value } }
+    func set(_ newValue: Value) { lock.withLock { value = newValue } }
+
+    /// Sets the value and returns the one before.
+    func exchange(_ newValue: Value) -> Value {
+        lock.withLock {
+            defer { value = newValue }
+            return value
+        }
+    }
+}
