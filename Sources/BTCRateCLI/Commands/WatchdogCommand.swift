@@ -42,7 +42,10 @@ struct AlertsCommand: AsyncParsableCommand {
         commandName: "alerts",
         abstract: "List the active alerts (pending and firing), or test the notification sinks.",
         discussion: """
-            Reads <state directory>/alerts.json, as the watchdog keeps it at every evaluation. Exit codes:             0 no warning or critical alert firing (info alerts never count); 1 at least one firing; 3 the             watchdog is not running (it has not evaluated for 3 poll intervals, or never ran here: the             states shown are as of its last evaluation); 78 configuration error.
+            Reads <state directory>/alerts.json, as the watchdog keeps it at every evaluation. Exit codes: \
+            0 no warning or critical alert firing (info alerts never count); 1 at least one firing; 3 the \
+            watchdog is not running (it has not evaluated for 3 poll intervals, or never ran here: the \
+            states shown are as of its last evaluation); 78 configuration error.
             """,
         subcommands: [ListAlerts.self, TestAlerts.self],
         defaultSubcommand: ListAlerts.self
