@@ -65,7 +65,7 @@ import Testing
             "": ["collect", "run", "graph", "watchdog", "alerts", "backfill", "rewind", "config", "clock_skew", "clock_behind", "storage_timeout", "Exit codes", "--version"],
             "graph": ["--config", "graph.listen", "/healthz"],
             "watchdog": ["--config", "READY=1", "alerts.json"],
-            "alerts": ["list", "test"],
+            "alerts": ["list", "test", "silence", "silences", "unsilence"],
             "collect": ["--config", "--json", "Exit codes"],
             "run": ["--config", "SIGTERM"],
             "backfill": ["--config", "--days", "--pair", "--json", "--quiet"],
@@ -203,6 +203,41 @@ import Testing
         try AlertStateStore(stateDirectory: state).save(engine.states, now: Int(Date().timeIntervalSince1970))
         let listed = try run(["alerts"])
         #expect(listed.status == 0 && listed.stdout.contains("PriceAbove"))
+    }
+
+    /// silence prints an id, silences lists it, a muted firing alert is marked and
+    /// does not count in the exit status, unsilence ends it by a prefix of its id.
+    @Test func silenceListAndUnsilence() throws {
+        let state = directory.file("state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        var engine = AlertEngine(policy: AlertPolicy())
+        _ = engine.apply([Condition(key: AlertKey(.collectorFailing, pair: "BTC-USD"), active: true, severity: .warning,
+                                    summary: "2 collection runs in a row failed", description: "d")], now: 1_705_320_000)
+        try AlertStateStore(stateDirectory: state).save(engine.states, now: Int(Date().timeIntervalSince1970))
+        #expect(try run(["alerts"]).status == 1)
+
+        #expect(try run(["alerts", "silence", "NoSuchAlert", "--for", "1h"]).status == 64)
+        #expect(try run(["alerts", "silence", "CollectorFailing", "--for", "soon"]).status == 64)
+        #expect(try run(["alerts", "silence", "CollectorFailing", "--pair", "BTC-XYZ", "--for", "1h"]).status == 64)
+        let made = try run(["alerts", "silence", "CollectorFailing", "--pair", "BTC-USD", "--for", "2h", "--comment", "provider outage"])
+        #expect(made.status == 0)
+        let id = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(id.count == 36 && made.stderr.contains("silenced until"))
+
+        let listed = try run(["alerts", "silences", "--json"])
+        let silences = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
+        #expect(silences?.first?["id"] as? String == id && silences?.first?["state"] as? String == "active")
+        #expect(silences?.first?["comment"] as? String == "provider outage")
+        let muted = try run(["alerts"])
+        #expect(muted.status == 0 && muted.stdout.contains("MUTED") && muted.stdout.contains("silenced by \(id)"))
+        let json = try JSONSerialization.jsonObject(with: Data(try run(["alerts", "--json"]).stdout.utf8)) as? [[String: Any]]
+        #expect(json?.first?["muted"] as? String == "silenced by \(id)")
+
+        #expect(try run(["alerts", "unsilence", "ffffffff"]).status == 1)
+        let ended = try run(["alerts", "unsilence", String(id.prefix(8))])
+        #expect(ended.status == 0 && ended.stdout.contains("ended \(id)"))
+        #expect(try run(["alerts"]).status == 1)
+        #expect(try run(["alerts", "silences"]).stdout.contains("ended"))
     }
 
     @Test func alertsTestReportsEachSink() throws {

@@ -43,11 +43,12 @@ struct AlertsCommand: AsyncParsableCommand {
         abstract: "List the active alerts (pending and firing), or test the notification sinks.",
         discussion: """
             Reads <state directory>/alerts.json, as the watchdog keeps it at every evaluation. Exit codes: \
-            0 no warning or critical alert firing (info alerts never count); 1 at least one firing; 3 the \
+            0 no warning or critical alert firing (info alerts and muted ones never count); 1 at least one \
+            firing and not muted; 3 the \
             watchdog is not running (it has not evaluated for 3 poll intervals, or never ran here: the \
             states shown are as of its last evaluation); 78 configuration error.
             """,
-        subcommands: [ListAlerts.self, TestAlerts.self],
+        subcommands: [ListAlerts.self, TestAlerts.self, SilenceAlert.self, SilenceList.self, Unsilence.self],
         defaultSubcommand: ListAlerts.self
     )
 
@@ -69,27 +70,39 @@ struct AlertsCommand: AsyncParsableCommand {
             let watchdog = WatchdogLiveness(evaluatedAt: snapshot?.evaluatedAt, now: now, poll: configuration.watchdogPoll)
             // The liveness verdict goes to stderr, so that --json stays the plain array scripts read.
             if let warning = watchdog.warning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+            let muting: Muting
+            do {
+                muting = Muting(silences: try SilenceStore(stateDirectory: configuration.stateDirectory).load())
+            } catch {
+                FileHandle.standardError.write(Data("silences not applied: \(error)\n".utf8))
+                muting = Muting()
+            }
+            let all = snapshot?.states ?? [:]
+            let muted = Dictionary(uniqueKeysWithValues: states.compactMap { state in
+                muting.reason(for: state.key, firing: all, now: now).map { (state.key, "\($0)") }
+            })
             if json {
                 let encoder = JSONEncoder()
                 encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(states), as: UTF8.self))
+                var objects = try JSONSerialization.jsonObject(with: encoder.encode(states)) as? [[String: Any]] ?? []
+                for index in objects.indices { objects[index]["muted"] = muted[states[index].key] ?? NSNull() }
+                print(String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             } else {
                 if states.isEmpty {
                     print("no active alerts")
                 } else {
                     let rows = states.map { state in
                         [state.phase.rawValue, state.severity.rawValue, state.key.name.rawValue, state.key.pair.isEmpty ? "-" : state.key.pair,
-                         Timestamp.iso8601(state.firedAt ?? state.activeSince), state.summary]
+                         Timestamp.iso8601(state.firedAt ?? state.activeSince), muted[state.key] ?? "-", state.summary]
                     }
-                    print(TextTable.render(header: ["STATE", "SEVERITY", "ALERT", "PAIR", "SINCE", "SUMMARY"], rows: rows))
+                    print(TextTable.render(header: ["STATE", "SEVERITY", "ALERT", "PAIR", "SINCE", "MUTED", "SUMMARY"], rows: rows))
                 }
                 if let evaluatedAt = snapshot?.evaluatedAt {
                     print("\nwatchdog last evaluated \(Timestamp.iso8601(evaluatedAt)) (\(max(0, now - evaluatedAt)) s ago)")
                 }
             }
             if !watchdog.running { throw ExitCode(3) }
-            if states.contains(where: { $0.phase == .firing && $0.severity != .info }) { throw ExitCode(1) }
+            if states.contains(where: { $0.phase == .firing && $0.severity != .info && muted[$0.key] == nil }) { throw ExitCode(1) }
         }
     }
 

@@ -129,9 +129,14 @@ final class AlertNotifier: Sendable {
     }
 
     /// Journals each transition at once, then queues the group in every sink's outbox.
-    func notify(_ transitions: [Transition]) {
+    func notify(_ transitions: [Transition]) { notify(transitions.map { Routed($0) }) }
+
+    /// Journals every transition, muted ones too (at info, with the reason), and
+    /// queues the others, as one group, for every sink.
+    func notify(_ routed: [Routed]) {
+        for entry in routed { journal(entry.transition, muted: entry.muted) }
+        let transitions = routed.filter { $0.muted == nil }.map(\.transition)
         guard !transitions.isEmpty else { return }
-        for transition in transitions { journal(transition) }
         let now = clock.now().timeIntervalSince1970
         for courier in couriers {
             // NotificationsFailing about a sink goes through the others, not into its own queue.
@@ -169,10 +174,11 @@ final class AlertNotifier: Sendable {
 
     /// One journal entry per transition. PRIORITY follows severity (crit, err,
     /// warning) and is notice for resolved, so `-p warning` shows exactly the firing ones.
-    func journal(_ transition: Transition) {
+    func journal(_ transition: Transition, muted: MuteReason? = nil) {
         let alert = transition.alert
         let level: Logger.Level
         switch (transition.kind, alert.severity) {
+        case _ where muted != nil: level = .info
         case (.resolved, _): level = .notice
         case (_, .critical): level = .critical
         case (_, .warning): level = .error
@@ -191,11 +197,12 @@ final class AlertNotifier: Sendable {
         if transition.kind == .repeated { metadata["repeat"] = "true" }
         if let previous = transition.previousSeverity { metadata["previous_severity"] = "\(previous.rawValue)" }
         if let note = transition.note { metadata["note"] = "\(note)" }
+        if let muted { metadata["muted"] = "\(muted)" }
         var verb = transition.kind == .resolved ? "resolved" : transition.kind == .repeated ? "still firing" : "firing"
         if let previous = transition.previousSeverity {
             verb = alert.severity > previous ? "escalated to \(alert.severity.rawValue)" : "down to \(alert.severity.rawValue)"
         }
-        let note = transition.note.map { " (\($0))" } ?? ""
+        let note = [transition.note, muted.map { "\($0); not sent" }].compactMap { $0 }.map { " (\($0))" }.joined()
         logger.log(level: level, "\(alert.key.name.rawValue) \(verb): \(alert.summary)\(note)", metadata: metadata)
     }
 

@@ -65,9 +65,10 @@ final class StateDirectoryWatcher: @unchecked Sendable {
         }
     }
 
-    /// Only the collector's outputs: not the watchdog's own alerts.json, not temporary files.
+    /// Only the collector's outputs and the silences: not the watchdog's own
+    /// alerts.json, not temporary files.
     static func isInteresting(_ name: String) -> Bool {
-        name == RunRecordStore.fileName || name.hasSuffix(".rrd")
+        name == RunRecordStore.fileName || name.hasSuffix(".rrd") || name == SilenceStore.fileName
     }
 
     static func names(in buffer: [UInt8], count: Int) -> [String] {

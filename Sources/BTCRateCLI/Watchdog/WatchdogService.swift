@@ -24,6 +24,7 @@ struct WatchdogService: Service {
         notifier.start()
         let heartbeat = configuration.notify.heartbeatURL.map { Heartbeat(url: $0, timeout: configuration.notify.timeout, logger: logger) }
         let gatherer = ObservationGatherer(configuration: configuration, hasKey: context.apiKey != nil, now: clock.now())
+        let silences = SilenceReader(store: SilenceStore(stateDirectory: configuration.stateDirectory), logger: logger)
         let wakeups = WakeSignal()
         let watcher = StateDirectoryWatcher(directory: configuration.stateDirectory) { wakeups.signal(event: true) }
         if watcher == nil {
@@ -47,12 +48,18 @@ struct WatchdogService: Service {
                 rules.obsolescence($0, pairs: configuration.pairs, graphHealthChecked: configuration.resolvedGraphHealthURL != nil)
             }, now: observation.now)
             let transitions = retired + engine.apply(rules.evaluate(observation, firing: engine.firingSeverities), now: observation.now)
-            notifier.notify(transitions)
+            let muting = silences.muting()
+            let routed = engine.route(transitions, muting: muting, now: observation.now)
+            notifier.notify(routed)
             if notifier.hasAlertmanager, observation.now - lastRefresh >= AlertNotifier.alertmanagerRefresh {
                 // Alertmanager must hear of firing alerts again before their endsAt,
                 // and of the Watchdog alert always: its silence is the dead-man's switch.
-                let alreadySent = Set(transitions.map(\.alert.key))
-                notifier.refreshAlertmanager(engine.firing.filter { !alreadySent.contains($0.key) }, watchdogSince: startedAt, now: observation.now)
+                // Alerts it never heard of (they fired muted) stay away; ones it knows
+                // are renewed as it knows them even while muted, or it would resolve
+                // them while true.
+                let alreadySent = Set(routed.filter { $0.muted == nil }.map(\.transition.alert.key))
+                let known = engine.announcedFiring.filter { !alreadySent.contains($0.key) }
+                notifier.refreshAlertmanager(known, watchdogSince: startedAt, now: observation.now)
                 lastRefresh = observation.now
             }
             // Saved at every evaluation, not only on a change: `btcrate alerts` reads
@@ -78,6 +85,7 @@ struct WatchdogService: Service {
             if notifier.hasAlertmanager { deadline = min(deadline, Double(lastRefresh + AlertNotifier.alertmanagerRefresh)) }
             if heartbeat != nil { deadline = min(deadline, Double(lastHeartbeat) + configuration.heartbeatInterval) }
             if let next = engine.nextDeadline(after: observation.now) { deadline = min(deadline, Double(next)) }
+            if let end = muting.nextEnd(after: observation.now) { deadline = min(deadline, Double(end)) }
             for data in observation.pairs {
                 for stale in rules.staleDeadlines(data, observation) where Double(stale) > now.timeIntervalSince1970 {
                     deadline = min(deadline, Double(stale))
@@ -113,5 +121,34 @@ struct WatchdogService: Service {
         }.count
         let firing = engine.firing.count
         return "\(fresh) \(fresh == 1 ? "pair" : "pairs") fresh, \(firing) \(firing == 1 ? "alert" : "alerts") firing"
+    }
+}
+
+/// The silences, read afresh at every evaluation (the file is small, and inotify
+/// wakes the watchdog when `btcrate alerts silence` writes it). A file that
+/// cannot be read mutes nothing, and is reported once until it reads again.
+final class SilenceReader: Sendable {
+    let store: SilenceStore
+    let logger: Logger
+    private let failing = LockedValue(false)
+
+    init(store: SilenceStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    func muting() -> Muting {
+        do {
+            let silences = try store.load()
+            if failing.exchange(false) { logger.notice("\(store.path) reads again: its silences apply") }
+            return Muting(silences: silences)
+        } catch {
+            if !failing.exchange(true) {
+                logger.warning("silences not applied: \(error); every alert goes to the sinks until it is fixed (btcrate alerts silences)", metadata: [
+                    "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "error_class": "config_error",
+                ])
+            }
+            return Muting()
+        }
     }
 }

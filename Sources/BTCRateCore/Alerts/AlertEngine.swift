@@ -22,6 +22,16 @@ public struct AlertState: Codable, Sendable, Equatable {
     /// after the newest sample); earlier than `activeSince`, which is when the
     /// watchdog first saw it. Payloads give it as `startsAt`.
     public var startedAt: Int?
+    /// True while the sinks are behind on this alert: it fired or changed severity
+    /// while silenced or inhibited. When that ends while it still fires, they hear
+    /// of it then.
+    public var withheld: Bool?
+    /// True while the sinks have not heard that it fires at all: if it resolves
+    /// before they do, they never hear of it.
+    public var unannounced: Bool?
+    /// The severity the sinks last heard, while they are behind (`withheld`):
+    /// Alertmanager's refresh renews that, so a silence keeps an escalation from it too.
+    public var announcedSeverity: Severity?
 
     public init(key: AlertKey, phase: Phase, severity: Severity, summary: String, description: String,
                 value: String?, threshold: String?, activeSince: Int, firedAt: Int?, lastNotifiedAt: Int?,
@@ -68,6 +78,17 @@ public struct Transition: Sendable, Equatable, Codable {
 
     /// The state word for journals and payloads: a repeat is still "firing".
     public var stateWord: String { kind == .resolved ? "resolved" : "firing" }
+}
+
+/// A transition and whether the sinks get it: a muted one goes to the journal only.
+public struct Routed: Sendable, Equatable {
+    public let transition: Transition
+    public let muted: MuteReason?
+
+    public init(_ transition: Transition, muted: MuteReason? = nil) {
+        self.transition = transition
+        self.muted = muted
+    }
 }
 
 public struct AlertEngine: Sendable {
@@ -131,6 +152,71 @@ public struct AlertEngine: Sendable {
             }
         }
         return transitions
+    }
+
+    /// Decides, for each transition, whether the sinks get it, and tells the sinks
+    /// of alerts that fire still and are no longer muted. Firing and repeats of a
+    /// muted alert go to the journal only. A resolved goes to the sinks exactly when
+    /// they were told it fired, silenced now or not: a receiver never keeps open an
+    /// alert that ended, and never hears the end of one it never heard of.
+    public mutating func route(_ transitions: [Transition], muting: Muting, now: Int) -> [Routed] {
+        var routed: [Routed] = []
+        var seen = Set<AlertKey>()
+        for transition in transitions {
+            let key = transition.alert.key
+            seen.insert(key)
+            if transition.kind == .resolved {
+                routed.append(Routed(transition, muted: transition.alert.unannounced == true ? .withheldResolution : nil))
+                continue
+            }
+            let reason = muting.reason(for: key, firing: states, now: now)
+            if let reason {
+                if transition.kind == .firing {
+                    if states[key]?.withheld != true { states[key]?.announcedSeverity = transition.previousSeverity }
+                    states[key]?.withheld = true
+                    if transition.previousSeverity == nil { states[key]?.unannounced = true }
+                }
+                routed.append(Routed(transition, muted: reason))
+            } else if transition.kind == .repeated, states[key]?.withheld == true {
+                // Muted until now, and the sinks are behind: a repeat would be
+                // their first word of it, so it goes as the firing it is.
+                guard var state = states[key] else { continue }
+                state.withheld = nil
+                state.unannounced = nil
+                state.announcedSeverity = state.severity
+                states[key] = state
+                routed.append(Routed(Transition(kind: .firing, alert: state, at: now, note: "no longer muted")))
+            } else {
+                states[key]?.withheld = nil
+                states[key]?.unannounced = nil
+                states[key]?.announcedSeverity = transition.alert.severity
+                routed.append(Routed(transition))
+            }
+        }
+        for (key, state) in states.sorted(by: { $0.key < $1.key })
+        where state.phase == .firing && state.withheld == true && !seen.contains(key)
+            && muting.reason(for: key, firing: states, now: now) == nil {
+            var released = state
+            released.withheld = nil
+            released.unannounced = nil
+            released.announcedSeverity = state.severity
+            released.lastNotifiedAt = now
+            states[key] = released
+            routed.append(Routed(Transition(kind: .firing, alert: released, at: now, note: "no longer muted")))
+        }
+        return routed
+    }
+
+    /// What Alertmanager knows fires, as it last heard it: its refresh renews
+    /// these, and no news a silence or an inhibition holds back.
+    public var announcedFiring: [AlertState] {
+        firing.compactMap { state in
+            guard state.unannounced != true else { return nil }
+            guard state.withheld == true, let severity = state.announcedSeverity else { return state }
+            var announced = state
+            announced.severity = severity
+            return announced
+        }
     }
 
     /// The next time after `now` a pending alert would fire or a firing one repeat,

@@ -70,3 +70,11 @@ enum Parse {
 }
 
 import Foundation
+
+/// Durations as the configuration writes them (`90`, `90s`, `5m`, `2h`, `1d`),
+/// for command-line options that take one.
+public enum DurationText {
+    public static func seconds(_ text: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
+        try Parse.duration(text, in: range)
+    }
+}
