@@ -14,9 +14,11 @@ public struct MailMessage: Sendable {
     /// Refuse to send unless the connection is encrypted (STARTTLS on smtp://).
     public var requireTLS: Bool
     public var timeout: Double
+    /// PEM file of the CA(s) to verify the server against instead of the system's.
+    public var caFile: String?
 
     public init(url: String, from: String, recipients: [String], content: String, username: String? = nil,
-                password: String? = nil, requireTLS: Bool = true, timeout: Double = 15) {
+                password: String? = nil, requireTLS: Bool = true, timeout: Double = 15, caFile: String? = nil) {
         self.url = url
         self.from = from
         self.recipients = recipients
@@ -25,6 +27,7 @@ public struct MailMessage: Sendable {
         self.password = password
         self.requireTLS = requireTLS
         self.timeout = timeout
+        self.caFile = caFile
     }
 
     /// `content` with every line end as CRLF.
@@ -86,6 +89,7 @@ public struct CurlMailer: Sendable {
             }
             options.set(CURLOPT_SSL_VERIFYPEER, 1)
             options.set(CURLOPT_SSL_VERIFYHOST, 2)
+            if let caFile = message.caFile { options.set(CURLOPT_CAINFO, caFile) }
             if let username = message.username { options.set(CURLOPT_USERNAME, username) }
             if let password = message.password { options.set(CURLOPT_PASSWORD, password) }
             options.set(CURLOPT_NOSIGNAL, 1)

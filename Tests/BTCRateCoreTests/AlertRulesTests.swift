@@ -49,6 +49,28 @@ import Testing
         #expect(rules.staleDeadlines(observe(recent: recent).pairs[0], observe(recent: recent)) == [slot + 1320, slot + 3720])
     }
 
+    /// ClockSkew: the collector's clock classes, and a stored sample in the future.
+    @Test func clockSkewFromTheCollectorsClassesAndFromAFutureSample() throws {
+        #expect(condition(.clockSkew, observe(recent: rows([40000])))?.active == false)
+        for errorClass in [FetchFailure.Kind.clockSkew, .clockBehind] {
+            let skewed = condition(.clockSkew, observe(run: try run(result: .failed, failures: 1, errorClass: errorClass)))
+            #expect(skewed?.active == true && skewed?.severity == .warning && skewed?.value == errorClass.rawValue)
+        }
+        #expect(condition(.clockSkew, observe(run: try run(result: .failed, failures: 1, errorClass: .timeout)))?.active == false)
+        let ahead = condition(.clockSkew, observe(now: slot - 3 * 86_400) { $0.pairs[0].lastUpdate = slot })
+        #expect(ahead?.active == true && ahead?.summary.contains("3 d 0 h in the future") == true)
+        #expect(ahead?.description.contains("btcrate rewind BTC-USD") == true)
+    }
+
+    /// ClockNotSynchronised: only where timedated can be asked, and pending 30 minutes.
+    @Test func clockNotSynchronisedWaitsHalfAnHour() {
+        #expect(condition(.clockNotSynchronised, observe()) == nil)
+        #expect(condition(.clockNotSynchronised, observe { $0.clockSynchronised = true })?.active == false)
+        let unsynced = condition(.clockNotSynchronised, observe { $0.clockSynchronised = false })
+        #expect(unsynced?.active == true && unsynced?.key.pair == "")
+        #expect(AlertPolicy().pending(.clockNotSynchronised) == 1800)
+    }
+
     @Test func collectorFailingCarriesTheErrorClass() throws {
         #expect(condition(.collectorFailing, observe(run: try run(result: .failed, failures: 1, errorClass: .timeout)))?.active == false)
         let failing = condition(.collectorFailing, observe(run: try run(result: .failed, failures: 2, errorClass: .timeout)))

@@ -88,6 +88,13 @@ import Testing
         #expect(after.contains { $0.transition.alert.key == failing && $0.transition.kind == .resolved && $0.muted == .withheldResolution })
     }
 
+    @Test func aDistrustedClockInhibitsStalenessOfItsPair() {
+        var engine = AlertEngine(policy: AlertPolicy())
+        let skew = AlertKey(.clockSkew, pair: "BTC-USD")
+        let routed = step(&engine, [condition(skew, true), condition(stale, true)], muting: Muting(), now: 1000)
+        #expect(routed.first { $0.transition.alert.key == stale }?.muted == .inhibited(by: skew))
+    }
+
     @Test func aStoppedCollectorTimerInhibitsStaleness() {
         var engine = AlertEngine(policy: AlertPolicy())
         let units = AlertKey(.unitFailed)

@@ -56,7 +56,7 @@ import Testing
         let line = try #require(log.lines.first { $0.metadata["alert"] == "RateStale" })
         #expect(line.level == .critical)
         #expect(line.metadata["alert_state"] == "firing" && line.metadata["severity"] == "critical" && line.metadata["pair"] == "BTC-USD")
-        #expect(line.metadata["MESSAGE_ID"] == AlertNotifier.firingMessageID)
+        #expect(line.metadata["MESSAGE_ID"] == AlertJournal.messageID(.rateStale))
     }
 
     /// Alertmanager resolves an alert it stops hearing about: firing alerts are
@@ -93,7 +93,49 @@ import Testing
         let (notifier, log) = notifier { _ in }
         notifier.notify(transitions(.resolved))
         let line = log.lines.first { $0.metadata["alert"] == "RateStale" }
-        #expect(line?.level == .notice && line?.metadata["MESSAGE_ID"] == AlertNotifier.resolvedMessageID)
+        #expect(line?.level == .notice && line?.metadata["MESSAGE_ID"] == AlertJournal.messageID(.rateStale))
+    }
+
+    /// Firing and escalation at the alert's own priority, repeats and resolved at
+    /// notice, muted at info; and log.level drops none of them.
+    @Test func journalPrioritiesFollowWhatTheEntryIs() {
+        let log = CapturedLog()
+        var configuration = Configuration()
+        configuration.stateDirectory = TemporaryDirectory().path
+        let notifier = AlertNotifier(configuration: configuration, smtpPassword: nil, logger: log.logger(level: .error))
+        func alert(_ severity: Severity, _ name: AlertName = .collectorFailing) -> AlertState {
+            AlertState(key: AlertKey(name, pair: "BTC-USD"), phase: .firing, severity: severity, summary: "s", description: "d",
+                       value: nil, threshold: nil, activeSince: 0, firedAt: 0, lastNotifiedAt: 0)
+        }
+        notifier.notify([
+            Routed(Transition(kind: .firing, alert: alert(.critical, .rateStale), at: 0)),
+            Routed(Transition(kind: .firing, alert: alert(.warning), at: 0)),
+            Routed(Transition(kind: .firing, alert: alert(.info, .priceAbove), at: 0)),
+            Routed(Transition(kind: .firing, alert: alert(.warning, .rateStale), at: 0, previousSeverity: .critical)),
+            Routed(Transition(kind: .repeated, alert: alert(.warning, .flatline), at: 0)),
+            Routed(Transition(kind: .resolved, alert: alert(.warning, .spreadWide), at: 0)),
+            Routed(Transition(kind: .firing, alert: alert(.warning, .priceMove), at: 0), muted: .silenced(id: "x")),
+        ])
+        let levels = log.lines.filter { $0.metadata["alert"] != nil }.map { "\($0.metadata["alert"] ?? "") \($0.level)" }
+        #expect(levels == ["RateStale critical", "CollectorFailing warning", "PriceAbove info", "RateStale warning",
+                           "Flatline notice", "SpreadWide notice", "PriceMove info"])
+    }
+
+    /// Every alert name has its MESSAGE_ID in the journal catalog, with the cause and
+    /// the next step; a stack alert's entry speaks of no pair.
+    @Test func theCatalogHasAnEntryForEveryAlert() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let catalog = try String(contentsOf: root.appendingPathComponent("packaging/btcrate.catalog"), encoding: .utf8)
+        let entries = catalog.components(separatedBy: "\n-- ").dropFirst()
+        let byID = Dictionary(uniqueKeysWithValues: entries.map { (String($0.prefix(32)), $0) })
+        let stackAlerts: Set<AlertName> = [.graphServiceDown, .diskSpaceLow, .clockJump, .clockNotSynchronised, .unitFailed, .notificationsFailing]
+        for name in AlertName.allCases where name != .btcrateTest {
+            let entry = try #require(byID[AlertJournal.messageID(name)], "no catalog entry for \(name.rawValue)")
+            #expect(entry.contains("Subject: btcrate alert \(name.rawValue)") && entry.contains("Next step"))
+            #expect(stackAlerts.contains(name) != entry.contains("@BTCRATE_PAIR@"), "\(name.rawValue)")
+        }
+        #expect(Set(AlertName.allCases.map(AlertJournal.messageID)).count == AlertName.allCases.count)
+        #expect(byID[AlertJournal.troubleMessageID] != nil && byID[AlertNotifier.deliveryMessageID] != nil)
     }
 
     /// A receiver that is down (here: 7 failures, the count that 2 minutes at the
@@ -165,7 +207,7 @@ import Testing
         notifier.notify(transitions())
         #expect(waitUntil { log.lines.contains { $0.metadata["error_class"] == "delivery_given_up" } })
         let line = log.lines.first { $0.metadata["error_class"] == "delivery_given_up" }
-        #expect(line?.level == .error && line?.message.contains("notify.give_up_after") == true)
+        #expect(line?.level == .warning && line?.message.contains("notify.give_up_after") == true)
         #expect(waitUntil { notifier.backlog() == [] })
     }
 
@@ -426,5 +468,72 @@ extension WatchdogTests {
 
         _ = try store.end(id: silence.id, now: Int(stack.clock.now().timeIntervalSince1970))
         #expect(waitUntil { webhook.requests.contains(where: collectorFailing) })
+    }
+}
+
+extension WatchdogTests {
+    /// aiosmtpd (python3-aiosmtpd) requiring STARTTLS and a login, its certificate
+    /// signed by a private CA: trusted through notify.smtp_ca_file, the mail goes
+    /// out with the login; without it, verification refuses the server and nothing is sent.
+    @Test func startTLSWithAPrivateCAGivenBySmtpCAFile() async throws {
+        let directory = TemporaryDirectory()
+        let server = try STARTTLSServer(directory: directory.path, username: "btcrate", password: "s3cret-pw")
+        defer { server.stop() }
+        func configure(_ caFile: String?) -> (inout NotifyConfiguration) -> Void {
+            { notify in
+                notify.smtpURL = "smtp://127.0.0.1:\(server.port)"
+                notify.smtpFrom = "btcrate@example.org"
+                notify.smtpTo = ["ops@example.org"]
+                notify.smtpUsername = "btcrate"
+                notify.smtpCAFile = caFile
+            }
+        }
+        let (untrusting, untrustingLog) = notifier(configure(nil), password: "s3cret-pw")
+        let refused = await untrusting.test(now: 0)
+        #expect(refused.count == 1 && refused[0].error != nil)
+        #expect(server.mails().isEmpty)
+
+        let (trusting, trustingLog) = notifier(configure(directory.file("ca.pem")), password: "s3cret-pw")
+        let sent = await trusting.test(now: 0)
+        #expect(sent.count == 1 && sent[0].error == nil, "\(sent.first?.error.map { "\($0)" } ?? "")")
+        let mail = try #require(server.mails().first)
+        #expect(mail.contains("Subject: [btcrate] TEST"))
+        for log in [untrustingLog, trustingLog] { #expect(!log.lines.contains { $0.text.contains("s3cret-pw") }) }
+    }
+}
+
+/// Tests/smtp/starttls-server.py as a child process.
+final class STARTTLSServer {
+    let process = Process()
+    let port: Int
+    let directory: String
+
+    init(directory: String, username: String, password: String) throws {
+        self.directory = directory
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        // Debian's own Python: python3-aiosmtpd is installed for it (scripts/install-deps --test).
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [root.appendingPathComponent("smtp/starttls-server.py").path, directory, username, password]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        guard line.hasPrefix("port "), let port = Int(line.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the STARTTLS SMTP server did not start: \(line)"])
+        }
+        self.port = port
+    }
+
+    func mails() -> [String] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+        return names.compactMap { FileManager.default.contents(atPath: directory + "/" + $0) }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// SIGKILL, not SIGTERM: a child inherits an ignored SIGTERM from the test
+    /// process (signal handling tests set it so), and would never stop.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 }

@@ -61,8 +61,7 @@ struct ReloadingService: Service {
                 }
             } catch {
                 guard let earlier = previous, !Task.isShuttingDownGracefully else { throw error }
-                logger.error("the reloaded configuration failed: \(error); starting the previous one again",
-                             metadata: ["error_class": "config"])
+                reportTrouble(logger, "the reloaded configuration failed: \(error); starting the previous one again")
                 previous = nil
                 context = earlier
                 logger = earlier.logger
@@ -79,6 +78,17 @@ struct ReloadingService: Service {
         ServiceNotifier.notify("STOPPING=1")
     }
 
+    /// A reload that did not happen. The watchdog journals its own troubles at
+    /// warning under their own MESSAGE_ID, beside its alerts (see AlertJournal);
+    /// the graph service has no alerts, and says it at error.
+    private func reportTrouble(_ logger: Logger, _ message: Logger.Message) {
+        if component == "watchdog" {
+            logger.warning(message, metadata: ["MESSAGE_ID": "\(AlertJournal.troubleMessageID)", "error_class": "config"])
+        } else {
+            logger.error(message, metadata: ["error_class": "config"])
+        }
+    }
+
     /// Reads the configuration again and builds the service from it while the old
     /// one still runs; nil (and an error in the journal) when that fails.
     private func reload(logger: Logger) -> (AppContext, any Service)? {
@@ -90,12 +100,11 @@ struct ReloadingService: Service {
                 ServiceNotifier.notify("RELOADING=1\nSTATUS=reloading the configuration")
                 return (context, service)
             } catch {
-                logger.error("configuration not reloaded, the running one stays: \(error)", metadata: ["error_class": "config"])
+                reportTrouble(logger, "configuration not reloaded, the running one stays: \(error)")
                 return nil
             }
         case .failure(let error):
-            logger.error("configuration not reloaded, the running one stays: \(error.message)",
-                         metadata: ["error_class": "config"])
+            reportTrouble(logger, "configuration not reloaded, the running one stays: \(error.message)")
             return nil
         }
     }

@@ -9,14 +9,15 @@ import Logging
 /// Every sink has its own courier, so a slow or failing sink retries on its own
 /// time and never holds up the journal or the others.
 final class AlertNotifier: Sendable {
-    static let firingMessageID = "4f1c9e0b7a3d4e2f9b6c1d8e0a5f7b3c"
-    static let resolvedMessageID = "9a2e7c4b1f0d4a6e8c3b5d7f9e1a2c4d"
-    /// The watchdog's own delivery troubles (and late successes), apart from the alerts.
+    /// The watchdog's own delivery troubles (and late successes), apart from the alerts
+    /// (whose MESSAGE_IDs are in AlertJournal).
     static let deliveryMessageID = "c7d35a0e96b84f21a4e8b6f0d2c9e713"
 
     let sinks: [any AlertSink]
     let payloads: AlertPayloads
     let logger: Logger
+    /// `logger` with no level cut, for the alert entries only.
+    let alertLogger: Logger
     let clock: any WallClock
     let outbox: Outbox
     let retries: Int
@@ -43,6 +44,9 @@ final class AlertNotifier: Sendable {
         self.sinks = injected ?? sinks
         alertmanagerURL = notify.alertmanagerURL.map(JSONSink.alertmanagerEndpoint)
         self.logger = logger
+        var alertLogger = logger
+        alertLogger.logLevel = .trace
+        self.alertLogger = alertLogger
         self.clock = clock
         retries = notify.retries
         retryDelay = notify.retryDelay
@@ -148,14 +152,14 @@ final class AlertNotifier: Sendable {
             do {
                 let (_, dropped) = try outbox.enqueue(group, sink: courier.sink.name, now: now)
                 if !dropped.isEmpty {
-                    logger.error("the outbox for \(courier.sink.name) holds \(Outbox.maxPerSink) notifications; dropped the \(dropped.count) oldest", metadata: [
+                    logger.warning("the outbox for \(courier.sink.name) holds \(Outbox.maxPerSink) notifications; dropped the \(dropped.count) oldest", metadata: [
                         "MESSAGE_ID": "\(Self.deliveryMessageID)", "sink": "\(courier.sink.name)", "error_class": "delivery_given_up",
                     ])
                 }
                 courier.poke()
             } catch {
                 // No room for the file (a full disk): one attempt now, held in memory only.
-                logger.error("notification to \(courier.sink.name) not queued (\(error)); trying once without the outbox", metadata: [
+                logger.warning("notification to \(courier.sink.name) not queued (\(error)); trying once without the outbox", metadata: [
                     "MESSAGE_ID": "\(Self.deliveryMessageID)", "sink": "\(courier.sink.name)", "error_class": "storage_error",
                 ])
                 let sink = courier.sink, payloads = self.payloads, logger = self.logger
@@ -163,7 +167,7 @@ final class AlertNotifier: Sendable {
                     do {
                         try await sink.deliver(group, payloads: payloads)
                     } catch {
-                        logger.error("alert delivery to \(sink.name) failed: \(error)", metadata: [
+                        logger.warning("alert delivery to \(sink.name) failed: \(error)", metadata: [
                             "MESSAGE_ID": "\(Self.deliveryMessageID)", "sink": "\(sink.name)", "error_class": "delivery_failed",
                         ])
                     }
@@ -172,20 +176,14 @@ final class AlertNotifier: Sendable {
         }
     }
 
-    /// One journal entry per transition. PRIORITY follows severity (crit, err,
-    /// warning) and is notice for resolved, so `-p warning` shows exactly the firing ones.
+    /// One journal entry per transition, with its alert's MESSAGE_ID and the
+    /// priority AlertJournal gives it. Through `alertLogger`, whose level is
+    /// trace: log.level never drops an alert entry.
     func journal(_ transition: Transition, muted: MuteReason? = nil) {
         let alert = transition.alert
-        let level: Logger.Level
-        switch (transition.kind, alert.severity) {
-        case _ where muted != nil: level = .info
-        case (.resolved, _): level = .notice
-        case (_, .critical): level = .critical
-        case (_, .warning): level = .error
-        case (_, .info): level = .warning
-        }
+        let level = AlertJournal.level(transition, muted: muted != nil)
         var metadata: Logger.Metadata = [
-            "MESSAGE_ID": "\(transition.kind == .resolved ? Self.resolvedMessageID : Self.firingMessageID)",
+            "MESSAGE_ID": "\(AlertJournal.messageID(alert.key.name))",
             "alert": "\(alert.key.name.rawValue)",
             "alert_state": "\(transition.stateWord)",
             "severity": "\(alert.severity.rawValue)",
@@ -203,7 +201,7 @@ final class AlertNotifier: Sendable {
             verb = alert.severity > previous ? "escalated to \(alert.severity.rawValue)" : "down to \(alert.severity.rawValue)"
         }
         let note = [transition.note, muted.map { "\($0); not sent" }].compactMap { $0 }.map { " (\($0))" }.joined()
-        logger.log(level: level, "\(alert.key.name.rawValue) \(verb): \(alert.summary)\(note)", metadata: metadata)
+        alertLogger.log(level: level, "\(alert.key.name.rawValue) \(verb): \(alert.summary)\(note)", metadata: metadata)
     }
 
     /// For `btcrate alerts test`: a `BtcrateTest` alert through every sink, fired and

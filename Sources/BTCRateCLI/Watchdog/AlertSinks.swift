@@ -78,7 +78,7 @@ struct EmailSink: AlertSink {
             // A login always needs TLS, whatever smtp_starttls says (the loader refuses that
             // combination too): a password never crosses the network in clear text.
             requireTLS: notify.smtpStartTLS || notify.smtpUsername != nil || (notify.smtpURL ?? "").hasPrefix("smtps://"),
-            timeout: notify.timeout)
+            timeout: notify.timeout, caFile: notify.smtpCAFile)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             DispatchQueue.global().async { continuation.resume(with: Result { try CurlMailer().send(message) }) }
         }

@@ -14,7 +14,9 @@ final class ObservationGatherer: @unchecked Sendable {
     let watchingSince: Int
     private let cache: RRDCachedClient?
     private let http = CurlHTTPClient(userAgent: "btcrate-watchdog/\(BTCRateVersion.current)")
-    private let bus = SystemBus()
+    /// Opened when first needed, and again after it broke (systemd re-executed,
+    /// dbus restarted): a broken connection answers every call with an error.
+    private var bus: SystemBus?
     /// The last (wall, since boot) reading, to notice the wall clock jumping.
     private var lastReading: (wall: Double, sinceBoot: Double)?
     /// Seconds since boot, counting suspend (CLOCK_BOOTTIME): against it a
@@ -39,14 +41,17 @@ final class ObservationGatherer: @unchecked Sendable {
         noteClock(wall: wall)
         // librrd reads block: do them on a Dispatch thread, not the cooperative pool
         // (which `btcrate run` shares with the graph service).
+        // The run record once per evaluation, not once per pair: it names every pair.
+        let record = RunRecordStore(stateDirectory: configuration.stateDirectory).load()
+        let runs = Dictionary((record?.pairs ?? []).map { ($0.pair, $0) }, uniquingKeysWith: { $1 })
         let pairs = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: self.configuration.pairs.map { self.pairData($0, now: Int(wall)) })
+                continuation.resume(returning: self.configuration.pairs.map { self.pairData($0, run: runs[$0], now: Int(wall)) })
             }
         }
         // Whether the collector has a key is the collector's to say (its run record):
         // under systemd only the collector unit is given the credential.
-        let keyless = RunRecordStore(stateDirectory: configuration.stateDirectory).load()?.keylessOnly
+        let keyless = record?.keylessOnly
         var observation = Observation(now: Int(wall), watchingSince: watchingSince, pairs: pairs,
                                       sources: configuration.sources, hasAlphaVantageKey: keyless.map { !$0 } ?? hasKey)
         observation.clockJump = lastJump
@@ -54,7 +59,9 @@ final class ObservationGatherer: @unchecked Sendable {
         if let url = configuration.resolvedGraphHealthURL {
             observation.graphService = await graphHealth(url)
         }
-        observation.units = units()
+        (observation.units, observation.clockSynchronised) = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.systemState()) }
+        }
         return observation
     }
 
@@ -77,9 +84,9 @@ final class ObservationGatherer: @unchecked Sendable {
 
     var lastClockJump: (at: Int, seconds: Int)? { lastJump }
 
-    private func pairData(_ pair: CurrencyPair, now: Int) -> Observation.PairData {
+    private func pairData(_ pair: CurrencyPair, run: RunRecord.PairEntry?, now: Int) -> Observation.PairData {
         var data = Observation.PairData(pair: pair)
-        data.run = RunRecordStore(stateDirectory: configuration.stateDirectory).load()?.pairs.first { $0.pair == pair }
+        data.run = run
         let file = RRDFile(path: configuration.rrdPath(for: pair))
         guard file.exists else { return data }
         let policy = configuration.alertPolicy
@@ -124,13 +131,27 @@ final class ObservationGatherer: @unchecked Sendable {
         }
     }
 
-    /// The units' states, or nil when btcrate's units are not installed or there is no systemd.
-    private func units() -> [Observation.UnitStatus]? {
-        guard let bus, let timer = try? bus.unit(Self.units[0]), timer.loadState == "loaded" else { return nil }
-        return Self.units.compactMap { name in
+    /// The units' states (nil when btcrate's units are not installed or there is no
+    /// systemd) and timedated's verdict on the clock (nil when it cannot be asked).
+    /// A call that fails on an open connection drops it, and the next evaluation
+    /// opens a new one: after a D-Bus restart the watchdog sees the units again.
+    private func systemState() -> (units: [Observation.UnitStatus]?, synchronised: Bool?) {
+        if bus == nil { bus = SystemBus() }
+        guard let bus else { return (nil, nil) }
+        let timer: SystemBus.UnitState
+        do {
+            timer = try bus.unit(Self.units[0])
+        } catch {
+            self.bus = nil
+            return (nil, nil)
+        }
+        let synchronised = try? bus.clockSynchronised()
+        guard timer.loadState == "loaded" else { return (nil, synchronised) }
+        let units = Self.units.compactMap { name -> Observation.UnitStatus? in
             guard let state = name == Self.units[0] ? timer : try? bus.unit(name), state.loadState == "loaded" else { return nil }
             return Observation.UnitStatus(name: name, activeState: state.activeState, result: state.result,
                                           exitStatus: state.exitStatus.map(Int.init))
         }
+        return (units, synchronised)
     }
 }

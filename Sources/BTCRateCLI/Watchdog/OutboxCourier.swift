@@ -70,7 +70,7 @@ final class OutboxCourier: Sendable {
         let now = clock.now().timeIntervalSince1970
         if now - entry.createdAt > giveUpAfter {
             outbox.remove(sink: sink.name, name: name)
-            logger.error("gave up on a notification to \(sink.name) after \(entry.attempts) attempts over \(Int(now - entry.createdAt)) s (notify.give_up_after): \(Self.names(entry)); last error: \(entry.lastError ?? "-")", metadata: [
+            logger.warning("gave up on a notification to \(sink.name) after \(entry.attempts) attempts over \(Int(now - entry.createdAt)) s (notify.give_up_after): \(Self.names(entry)); last error: \(entry.lastError ?? "-")", metadata: [
                 "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "alerts": "\(Self.names(entry))",
                 "error_class": "delivery_given_up",
             ])
@@ -101,7 +101,7 @@ final class OutboxCourier: Sendable {
             do {
                 try outbox.write(entry, name: name)
             } catch let writeError {
-                logger.error("outbox entry \(name) for \(sink.name) not updated: \(writeError)", metadata: [
+                logger.warning("outbox entry \(name) for \(sink.name) not updated: \(writeError)", metadata: [
                     "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "error_class": "storage_error",
                 ])
             }

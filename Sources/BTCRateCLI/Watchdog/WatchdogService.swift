@@ -28,7 +28,8 @@ struct WatchdogService: Service {
         let wakeups = WakeSignal()
         let watcher = StateDirectoryWatcher(directory: configuration.stateDirectory) { wakeups.signal(event: true) }
         if watcher == nil {
-            logger.warning("cannot watch \(configuration.stateDirectory) with inotify; evaluating every \(Int(configuration.watchdogPoll)) s only")
+            logger.warning("cannot watch \(configuration.stateDirectory) with inotify; evaluating every \(Int(configuration.watchdogPoll)) s only",
+                           metadata: ["MESSAGE_ID": "\(AlertJournal.troubleMessageID)", "error_class": "inotify"])
         }
         let pingInterval = ServiceNotifier.watchdogInterval.map { $0 / 2 }
         let restored = engine.firing.count
@@ -69,7 +70,9 @@ struct WatchdogService: Service {
                 try store.save(engine.states, now: observation.now)
             } catch {
                 healthy = false
-                logger.error("alert state not saved: \(error)", metadata: ["error_class": "storage_error"])
+                logger.warning("alert state not saved: \(error)", metadata: [
+                    "MESSAGE_ID": "\(AlertJournal.troubleMessageID)", "error_class": "storage_error",
+                ])
             }
             if let heartbeat, healthy, observation.now - lastHeartbeat >= Int(configuration.heartbeatInterval) {
                 heartbeat.ping()
@@ -145,7 +148,7 @@ final class SilenceReader: Sendable {
         } catch {
             if !failing.exchange(true) {
                 logger.warning("silences not applied: \(error); every alert goes to the sinks until it is fixed (btcrate alerts silences)", metadata: [
-                    "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "error_class": "config_error",
+                    "MESSAGE_ID": "\(AlertJournal.troubleMessageID)", "error_class": "config_error",
                 ])
             }
             return Muting()

@@ -10,6 +10,8 @@ public enum AlertName: String, Codable, Sendable, CaseIterable, Comparable {
     case storageError = "StorageError"
     case diskSpaceLow = "DiskSpaceLow"
     case clockJump = "ClockJump"
+    case clockSkew = "ClockSkew"
+    case clockNotSynchronised = "ClockNotSynchronised"
     case unitFailed = "UnitFailed"
     case notificationsFailing = "NotificationsFailing"
     /// Sent by `btcrate alerts test` only, and resolved at once: never a real page.

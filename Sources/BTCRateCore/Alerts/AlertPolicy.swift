@@ -29,6 +29,8 @@ public struct AlertPolicy: Sendable, Equatable {
     /// How long a condition must hold before it fires (pending until then), per alert.
     public var pendingFor: [AlertName: Int] = [
         .spreadWide: 600, .graphServiceDown: 60, .diskSpaceLow: 300, .fallbackInUse: 0,
+        // A machine just booted syncs within minutes; 30 unsynchronised minutes are a fault.
+        .clockNotSynchronised: 1800,
     ]
     /// NotificationsFailing: a notification undelivered for longer than this (seconds).
     public var notificationsFailingAfter = 300

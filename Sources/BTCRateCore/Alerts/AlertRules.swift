@@ -23,6 +23,7 @@ public struct AlertRules: Sendable {
             if let condition = collectorFailing(data) { conditions.append(condition) }
             if let condition = quotaExhausted(data) { conditions.append(condition) }
             if let condition = fallbackInUse(data, observation) { conditions.append(condition) }
+            conditions.append(clockSkew(data, observation))
             // The data alerts judge samples; once the newest is older than what a rule
             // looks at, it resolves (saying so) and RateStale speaks for the outage.
             if let missing = dataMissing(data, observation, window: policy.priceMoveWindow) {
@@ -40,6 +41,7 @@ public struct AlertRules: Sendable {
         }
         if let condition = diskSpaceLow(observation, firingAt: firing[AlertKey(.diskSpaceLow)]) { conditions.append(condition) }
         conditions.append(clockJump(observation))
+        if let condition = clockNotSynchronised(observation) { conditions.append(condition) }
         if let condition = graphServiceDown(observation) { conditions.append(condition) }
         if let condition = unitFailed(observation) { conditions.append(condition) }
         if let condition = notificationsFailing(observation) { conditions.append(condition) }
@@ -111,6 +113,40 @@ public struct AlertRules: Sendable {
             description: "The newest \(data.pair) sample is for \(Timestamp.iso8601(newest)). Likely cause: the collector timer is not running, or every source fails. Next step: systemctl status btcrate-collector.timer; journalctl -u btcrate-collector -p warning.",
             value: "\(missed)", threshold: "\(severity == .critical ? policy.staleCriticalSlots : policy.staleWarningSlots)",
             since: newest + Slot.seconds)
+    }
+
+    /// This clock against the sources' (the collector refused quotes as clock_skew,
+    /// or found the file ahead of the current slot, clock_behind), or a stored
+    /// sample in the future: either way, samples land in the wrong slots or not at all.
+    func clockSkew(_ data: Observation.PairData, _ observation: Observation) -> Condition {
+        let key = AlertKey(.clockSkew, pair: "\(data.pair)")
+        let next = "Next step: timedatectl; check NTP (systemd-timesyncd or chrony). After a clock that ran ahead, btcrate rewind \(data.pair) --to <the last good time> removes the future samples."
+        if let last = data.lastUpdate, last > observation.now {
+            return Condition(
+                key: key, active: true, severity: .warning,
+                summary: "\(data.pair): the newest sample, \(Timestamp.iso8601(last)), lies \(Timestamp.span(last - observation.now)) in the future",
+                description: "A clock that ran ahead wrote it; until the clock passes it, no later sample can be written. \(next)",
+                value: "future_sample", threshold: "now")
+        }
+        if let run = data.run, let errorClass = run.errorClass, errorClass == .clockSkew || errorClass == .clockBehind {
+            return Condition(
+                key: key, active: true, severity: .warning,
+                summary: "\(data.pair): the collector distrusts this clock (\(errorClass.rawValue))",
+                description: "The last run said: \(run.error ?? "-"). Nothing was written. \(next)",
+                value: errorClass.rawValue, threshold: "validation.clock_tolerance")
+        }
+        return Condition(key: key, active: false, severity: .warning, summary: "\(data.pair): this clock agrees with the sources", description: "")
+    }
+
+    /// systemd-timedated says the clock is not synchronised (NTPSynchronized false),
+    /// held for its pending time (30 minutes).
+    func clockNotSynchronised(_ observation: Observation) -> Condition? {
+        guard let synchronised = observation.clockSynchronised else { return nil }
+        return Condition(
+            key: AlertKey(.clockNotSynchronised), active: !synchronised, severity: .warning,
+            summary: "the system clock is not synchronised (systemd-timedated: NTPSynchronized=no)",
+            description: "Samples are aligned to this clock, and the collector refuses quotes once it is off by validation.clock_tolerance. Next step: timedatectl timesync-status; enable systemd-timesyncd or chrony (timedatectl set-ntp true).",
+            value: "false", threshold: "true")
     }
 
     func storageError(_ data: Observation.PairData) -> Condition {

@@ -34,14 +34,17 @@ public struct Muting: Sendable {
     }
 
     /// The symptoms: a pair that gets no sample because its file cannot be written
-    /// (StorageError) or because the timer does not run (UnitFailed naming
-    /// btcrate-collector.timer) is stale and failing; one page says why.
+    /// (StorageError), because the collector distrusts the clock (ClockSkew) or
+    /// because the timer does not run (UnitFailed naming btcrate-collector.timer)
+    /// is stale and failing; one page says why.
     static let symptoms: Set<AlertName> = [.rateStale, .collectorFailing]
 
     static func inhibitor(of key: AlertKey, firing: [AlertKey: AlertState]) -> AlertKey? {
         guard symptoms.contains(key.name) else { return nil }
-        let storage = AlertKey(.storageError, pair: key.pair)
-        if firing[storage]?.phase == .firing { return storage }
+        for cause in [AlertKey(.storageError, pair: key.pair), AlertKey(.clockSkew, pair: key.pair)]
+        where firing[cause]?.phase == .firing {
+            return cause
+        }
         let units = AlertKey(.unitFailed)
         if let state = firing[units], state.phase == .firing,
            (state.value ?? "").split(separator: ",").contains("btcrate-collector.timer") {

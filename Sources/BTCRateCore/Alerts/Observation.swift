@@ -67,6 +67,8 @@ public struct Observation: Sendable {
     public var diskFreeBytes: Int?
     /// The last clock jump seen (wall clock against the monotonic clock): when, and by how many seconds.
     public var clockJump: (at: Int, seconds: Int)?
+    /// systemd-timedated's NTPSynchronized, when it can be asked (under systemd).
+    public var clockSynchronised: Bool?
     /// The graph service's /healthz, when it is checked.
     public var graphService: Reachability?
     /// btcrate's systemd units, when running under systemd.

@@ -109,6 +109,9 @@ public struct ConfigLoader: Sendable {
         if config.notify.smtpURL != nil, config.notify.smtpFrom.isEmpty || config.notify.smtpTo.isEmpty {
             throw ConfigError("notify.smtp_url is set, so notify.smtp_from and notify.smtp_to are needed too")
         }
+        if let file = config.notify.smtpCAFile, !FileManager.default.isReadableFile(atPath: file) {
+            throw ConfigError("notify.smtp_ca_file: \(file) cannot be read")
+        }
         if config.notify.smtpUsername != nil, !config.notify.smtpStartTLS, config.notify.smtpURL?.hasPrefix("smtps://") != true {
             throw ConfigError("notify.smtp_username is set but notify.smtp_starttls is false: the password would cross the network in clear text; set smtp_starttls = true or use an smtps:// URL")
         }

@@ -82,6 +82,9 @@ public struct NotifyConfiguration: Sendable, Equatable {
     public var smtpTo: [String] = []
     public var smtpUsername: String?
     public var smtpPasswordFile: String?
+    /// PEM file of the CA(s) to trust for the SMTP server's certificate instead of
+    /// the system's (a private CA); verification itself stays on.
+    public var smtpCAFile: String?
     /// With an smtp:// URL, require STARTTLS (never send in clear text).
     public var smtpStartTLS = true
     /// Attempts after the first one, with a doubling delay starting at `retryDelay`.

@@ -237,6 +237,11 @@ extension Setting {
             guard value.isEmpty || value.hasPrefix("/") else { throw ConfigError("must be an absolute path") }
             config.notify.smtpPasswordFile = value.isEmpty ? nil : value
         },
+        Setting(section: "notify", key: "smtp_ca_file", environment: "BTCRATE_SMTP_CA_FILE",
+                defaultText: "", help: "PEM file of the CA to trust for the SMTP server's certificate (a private CA); empty: the system's.") { config, value throws(ConfigError) in
+            guard value.isEmpty || value.hasPrefix("/") else { throw ConfigError("must be an absolute path") }
+            config.notify.smtpCAFile = value.isEmpty ? nil : value
+        },
         Setting(section: "notify", key: "smtp_starttls", environment: "BTCRATE_SMTP_STARTTLS",
                 defaultText: "true", help: "Require STARTTLS on smtp:// URLs.") { config, value throws(ConfigError) in
             config.notify.smtpStartTLS = try Parse.bool(value)
