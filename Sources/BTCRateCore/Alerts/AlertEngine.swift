@@ -276,28 +276,15 @@ public struct AlertStateStore: Sendable {
     /// Nil when there is no readable file (the watchdog never ran here).
     public func snapshot() -> Snapshot? {
         guard let data = FileManager.default.contents(atPath: path),
-              let document = try? Self.decoder.decode(Document.self, from: data) else { return nil }
+              let document = try? StateFileJSON.decoder.decode(Document.self, from: data) else { return nil }
         return Snapshot(states: Dictionary(document.alerts.map { ($0.key, $0) }, uniquingKeysWith: { $1 }),
                         evaluatedAt: document.evaluatedAt)
     }
 
     public func save(_ states: [AlertKey: AlertState], now: Int) throws {
         let document = Document(updatedAt: Timestamp.iso8601(now), evaluatedAt: now, alerts: states.values.sorted { $0.key < $1.key })
-        var data = try Self.encoder.encode(document)
+        var data = try StateFileJSON.encoder.encode(document)
         data.append(0x0A)
         try AtomicFile.write(data, to: path)
     }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return encoder
-    }()
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
 }

@@ -70,7 +70,7 @@ public struct SilenceStore: Sendable {
             throw ReadError(path: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
         }
         do {
-            return try Self.decoder.decode(Document.self, from: data).silences
+            return try StateFileJSON.decoder.decode(Document.self, from: data).silences
         } catch {
             throw ReadError(path: path, reason: "is not a silences file (\(error))")
         }
@@ -120,7 +120,7 @@ public struct SilenceStore: Sendable {
         var silences = try load()
         body(&silences)
         silences.removeAll { now - $0.endsAt > Self.keepEnded }
-        var data = try Self.encoder.encode(Document(silences: silences))
+        var data = try StateFileJSON.encoder.encode(Document(silences: silences))
         data.append(0x0A)
         try AtomicFile.write(data, to: path, mode: 0o644)
         Self.giveToDirectoryOwner([path, lockPath], directory: directory)
@@ -134,17 +134,4 @@ public struct SilenceStore: Sendable {
         guard stat(directory, &owner) == 0, owner.st_uid != 0 else { return }
         for path in paths { _ = chown(path, owner.st_uid, owner.st_gid) }
     }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return encoder
-    }()
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
 }
