@@ -76,6 +76,41 @@ import Testing
         #expect(try JSONSerialization.jsonObject(with: Data(AlertPayloads.json(body))) is [String: Any])
     }
 
+    /// The whole current list, as Alertmanager sends it: the changes, then every
+    /// other alert still firing; firing while any fires; one groupKey per host.
+    @Test func theWebhookListsTheWholeGroup() throws {
+        let resolved = transition(.resolved, .rateStale)
+        let stillFiring = transition(.firing, .diskSpaceLow, pair: "").alert
+        let body = payloads.webhook([resolved], firing: [stillFiring, resolved.alert])
+        let alerts = try #require(body["alerts"] as? [[String: Any]])
+        #expect(alerts.map { "\(($0["labels"] as? [String: String])?["alertname"] ?? ""):\($0["status"] ?? "")" }
+                == ["RateStale:resolved", "DiskSpaceLow:firing"])
+        #expect(body["status"] as? String == "firing")
+        #expect(body["groupKey"] as? String == "{}:{instance=\"host1\",service=\"btcrate\"}")
+        #expect(body["groupLabels"] as? [String: String] == ["instance": "host1", "service": "btcrate"])
+        #expect(payloads.webhook([resolved])["status"] as? String == "resolved")
+        #expect(payloads.webhook([resolved])["groupKey"] as? String == body["groupKey"] as? String)
+        // Mail and Slack name the others in one line.
+        #expect(payloads.email([resolved], firing: [stillFiring]).body.contains("Still firing: DiskSpaceLow\n"))
+        #expect((payloads.slack([resolved], firing: [stillFiring])["text"] as? String)?.contains("Still firing: DiskSpaceLow") == true)
+    }
+
+    /// Changes batched by group_wait: one line per alert, where it stands now; a
+    /// repeat never hides a firing the receiver has not heard yet.
+    @Test func batchedChangesCoalescePerAlert() {
+        let fired = transition(.firing, .rateStale)
+        let escalated = transition(.firing, .rateStale, severity: .critical, previous: .warning)
+        let other = transition(.firing, .flatline)
+        let merged = Transition.coalesced([fired, other, escalated, transition(.repeated, .rateStale, severity: .critical)])
+        #expect(merged == [escalated, other])
+        #expect(Transition.coalesced([fired, transition(.resolved, .rateStale)]).map(\.kind) == [.resolved])
+        let head = Outbox.Entry(sink: "webhook", createdAt: 10, transitions: [fired], firing: [fired.alert], holdFor: 30)
+        #expect(head.nextAttemptAt == 40)
+        let later = Outbox.Entry(sink: "webhook", createdAt: 12, transitions: [other], firing: [fired.alert, other.alert])
+        let group = head.absorbing([later])
+        #expect(group.transitions == [fired, other] && group.firing?.count == 2 && group.createdAt == 10)
+    }
+
     @Test func alertmanagerResolvesWithEndsAtAndKeepsFiringAlertsAlive() {
         let body = payloads.alertmanager([transition(.firing, .rateStale), transition(.resolved, .rateStale)])
         // Firing: endsAt ahead by the validity (600 s here), renewed by each re-post.

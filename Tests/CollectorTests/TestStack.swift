@@ -23,6 +23,8 @@ final class TestStack {
         let clock = self.clock
         server.setClock { clock.now() }
         configuration.stateDirectory = directory.path
+        // The manual clock never moves by itself, so a group_wait would never end.
+        configuration.notify.groupWait = 0
         for source in [\Configuration.alphaVantageURL, \.coinbaseURL, \.krakenURL, \.bitstampURL] {
             configuration[keyPath: source] = server.baseURL
         }

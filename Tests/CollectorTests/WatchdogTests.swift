@@ -20,6 +20,7 @@ import Testing
         var configuration = Configuration()
         configuration.stateDirectory = state ?? TemporaryDirectory().path
         configuration.notify.retryDelay = 0.05
+        configuration.notify.groupWait = 0   // each notification at once, unless a test asks for the wait
         configure(&configuration.notify)
         let notifier = AlertNotifier(configuration: configuration, smtpPassword: password, logger: log.logger())
         notifier.start()
@@ -200,6 +201,76 @@ import Testing
         #expect(webhook.requests.count == 2)
     }
 
+    func alert(_ name: AlertName, pair: String = "BTC-USD") -> AlertState {
+        AlertState(key: AlertKey(name, pair: pair), phase: .firing, severity: .warning, summary: "\(name.rawValue) summary",
+                   description: "d", value: nil, threshold: nil, activeSince: 1000, firedAt: 1000, lastNotifiedAt: 1000)
+    }
+
+    /// notify.group_wait: changes within the wait of the first go as one
+    /// notification; every webhook body lists the group's whole current list, with
+    /// status firing while any alert in it fires, under the same groupKey; and
+    /// Alertmanager, which groups by itself, hears of each change at once.
+    @Test func groupWaitBatchesChangesAndTheWebhookListsTheWholeGroup() throws {
+        let webhook = try FakeWebhookReceiver(), manager = try FakeWebhookReceiver()
+        let (notifier, _) = notifier { $0.webhookURL = webhook.url; $0.alertmanagerURL = manager.url; $0.groupWait = 1 }
+        let stale = alert(.rateStale), failing = alert(.collectorFailing)
+        notifier.notify([Transition(kind: .firing, alert: stale, at: 2000)], firing: [stale])
+        #expect(manager.waitFor(1, timeout: 0.8).count == 1)      // at once, not after the group_wait
+        notifier.notify([Transition(kind: .firing, alert: failing, at: 2001)], firing: [stale, failing])
+        #expect(webhook.waitFor(1, timeout: 0.5).isEmpty)          // still within the wait
+        let first = try #require(webhook.waitFor(1).first?.json as? [String: Any])
+        func names(_ body: [String: Any]) -> [String] {
+            ((body["alerts"] as? [[String: Any]]) ?? []).map { "\(($0["labels"] as? [String: String])?["alertname"] ?? "?"):\($0["status"] ?? "?")" }
+        }
+        #expect(names(first) == ["RateStale:firing", "CollectorFailing:firing"])
+        #expect(first["status"] as? String == "firing")
+        usleep(300_000)
+        #expect(webhook.requests.count == 1)
+
+        // RateStale resolves; CollectorFailing, unchanged, is still in the list.
+        notifier.notify([Transition(kind: .resolved, alert: stale, at: 2100)], firing: [failing])
+        #expect(webhook.waitFor(2).count == 2)
+        let second = try #require(webhook.requests.last?.json as? [String: Any])
+        #expect(names(second) == ["RateStale:resolved", "CollectorFailing:firing"])
+        #expect(second["status"] as? String == "firing")
+        #expect(second["groupKey"] as? String == first["groupKey"] as? String)
+        #expect((second["groupKey"] as? String)?.contains("instance=") == true)
+        #expect(manager.waitFor(3).count == 3)
+    }
+
+    /// The group_wait lives in the outbox entry, not in memory: a watchdog that
+    /// dies during the wait loses nothing, and the next one sends the group.
+    @Test func aGroupWaitingWhenTheWatchdogDiesIsSentByTheNext() throws {
+        let webhook = try FakeWebhookReceiver()
+        let state = TemporaryDirectory()
+        var configuration = Configuration()
+        configuration.stateDirectory = state.path
+        configuration.notify.webhookURL = webhook.url
+        configuration.notify.groupWait = 1
+        // Never started: it queues and is gone, as after a kill -9 within the wait.
+        let dead = AlertNotifier(configuration: configuration, smtpPassword: nil, logger: CapturedLog().logger())
+        dead.notify([Transition(kind: .firing, alert: alert(.rateStale), at: 2000)], firing: [alert(.rateStale)])
+        dead.notify([Transition(kind: .firing, alert: alert(.flatline), at: 2001)], firing: [alert(.rateStale), alert(.flatline)])
+        #expect(Outbox(stateDirectory: state.path).names(sink: "webhook").count == 2)
+        let (next, _) = notifier({ $0.webhookURL = webhook.url; $0.groupWait = 1 }, state: state.path)
+        let body = try #require(webhook.waitFor(1).first?.json as? [String: Any])
+        #expect((body["alerts"] as? [[String: Any]])?.count == 2)
+        #expect(waitUntil { next.backlog() == [] })
+        usleep(300_000)
+        #expect(webhook.requests.count == 1)
+    }
+
+    /// A stop during the group_wait sends the group within the drain instead of
+    /// leaving it for the next start.
+    @Test func aStopDuringTheGroupWaitSendsTheGroup() async throws {
+        let webhook = try FakeWebhookReceiver()
+        let (notifier, _) = notifier { $0.webhookURL = webhook.url; $0.groupWait = 600 }
+        notifier.notify([Transition(kind: .firing, alert: alert(.rateStale), at: 2000)], firing: [alert(.rateStale)])
+        await notifier.shutdown(drainFor: 5)
+        #expect(webhook.requests.count == 1)
+        #expect(notifier.backlog() == [])
+    }
+
     @Test func aNotificationIsGivenUpAfterItsTime() throws {
         let webhook = try FakeWebhookReceiver()
         webhook.failNext(1_000)
@@ -360,7 +431,10 @@ import Testing
         stack.advance(slots: 1)
         _ = await stack.collect()
         let resolved = webhook.waitFor(2, timeout: 10)
-        #expect((resolved.last?.json as? [String: Any])?["status"] as? String == "resolved")
+        // The body lists the whole group: CollectorFailing resolved, beside whatever
+        // else fires (here ClockJump: the manual clock moves, the boot clock does not).
+        let listed = ((resolved.last?.json as? [String: Any])?["alerts"] as? [[String: Any]]) ?? []
+        #expect(listed.contains { ($0["labels"] as? [String: String])?["alertname"] == "CollectorFailing" && $0["status"] as? String == "resolved" })
     }
 }
 

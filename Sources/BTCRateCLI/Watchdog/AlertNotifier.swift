@@ -22,6 +22,7 @@ final class AlertNotifier: Sendable {
     let outbox: Outbox
     let retries: Int
     let retryDelay: Double
+    let groupWait: Double
     private let couriers: [OutboxCourier]
     private let courierTasks = LockedValue<[Task<Void, Never>]>([])
     private let alertmanagerURL: String?
@@ -50,13 +51,15 @@ final class AlertNotifier: Sendable {
         self.clock = clock
         retries = notify.retries
         retryDelay = notify.retryDelay
+        groupWait = notify.groupWait
         outbox = Outbox(stateDirectory: configuration.stateDirectory)
         payloads = AlertPayloads(externalURL: configuration.resolvedExternalURL, instance: ProcessInfo.processInfo.hostName,
                                  alertmanagerValidity: Self.alertmanagerValidity(poll: configuration.watchdogPoll))
         let outbox = self.outbox, payloads = self.payloads
         couriers = self.sinks.map {
             OutboxCourier(sink: $0, outbox: outbox, payloads: payloads, logger: logger, clock: clock,
-                          retryDelay: notify.retryDelay, giveUpAfter: notify.giveUpAfter)
+                          retryDelay: notify.retryDelay, giveUpAfter: notify.giveUpAfter,
+                          batching: $0.batches && notify.groupWait > 0)
         }
     }
 
@@ -133,24 +136,35 @@ final class AlertNotifier: Sendable {
     }
 
     /// Journals each transition at once, then queues the group in every sink's outbox.
-    func notify(_ transitions: [Transition]) { notify(transitions.map { Routed($0) }) }
+    func notify(_ transitions: [Transition], firing: [AlertState] = []) {
+        notify(transitions.map { Routed($0) }, firing: firing)
+    }
 
     /// Journals every transition, muted ones too (at info, with the reason), and
-    /// queues the others, as one group, for every sink.
-    func notify(_ routed: [Routed]) {
+    /// queues the others, as one group, for every sink. `firing`: every alert the
+    /// sinks know as firing after these changes (AlertEngine.announcedFiring), the
+    /// list the webhook body carries whole.
+    ///
+    /// A sink that batches holds the entry for notify.group_wait; its courier folds
+    /// whatever was queued meanwhile into it. The wait is in the entry's file, so a
+    /// crash or restart during it loses nothing.
+    func notify(_ routed: [Routed], firing: [AlertState] = []) {
         for entry in routed { journal(entry.transition, muted: entry.muted) }
         let transitions = routed.filter { $0.muted == nil }.map(\.transition)
         guard !transitions.isEmpty else { return }
         let now = clock.now().timeIntervalSince1970
         for courier in couriers {
             // NotificationsFailing about a sink goes through the others, not into its own queue.
-            let group = transitions.filter { transition in
-                transition.alert.key.name != .notificationsFailing
-                    || !(transition.alert.value ?? "").split(separator: ",").contains(Substring(courier.sink.name))
+            let aboutOthers = { (alert: AlertState) in
+                alert.key.name != .notificationsFailing
+                    || !(alert.value ?? "").split(separator: ",").contains(Substring(courier.sink.name))
             }
+            let group = transitions.filter { aboutOthers($0.alert) }
             guard !group.isEmpty else { continue }
+            let list = firing.filter(aboutOthers)
             do {
-                let (_, dropped) = try outbox.enqueue(group, sink: courier.sink.name, now: now)
+                let (_, dropped) = try outbox.enqueue(group, sink: courier.sink.name, now: now, firing: list,
+                                                      holdFor: courier.sink.batches ? groupWait : 0)
                 if !dropped.isEmpty {
                     logger.warning("the outbox for \(courier.sink.name) holds \(Outbox.maxPerSink) notifications; dropped the \(dropped.count) oldest", metadata: [
                         "MESSAGE_ID": "\(Self.deliveryMessageID)", "sink": "\(courier.sink.name)", "error_class": "delivery_given_up",
@@ -165,7 +179,7 @@ final class AlertNotifier: Sendable {
                 let sink = courier.sink, payloads = self.payloads, logger = self.logger
                 Task.detached {
                     do {
-                        try await sink.deliver(group, payloads: payloads)
+                        try await sink.deliver(group, firing: list, payloads: payloads)
                     } catch {
                         logger.warning("alert delivery to \(sink.name) failed: \(error)", metadata: [
                             "MESSAGE_ID": "\(Self.deliveryMessageID)", "sink": "\(sink.name)", "error_class": "delivery_failed",

@@ -6,7 +6,12 @@ import LibCurl
 protocol AlertSink: Sendable {
     /// A short name for logs and `btcrate alerts test`: webhook, slack, alertmanager, email.
     var name: String { get }
-    func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws
+    /// Whether notify.group_wait batches this sink's notifications: not for
+    /// Alertmanager, which groups (and waits) by itself.
+    var batches: Bool { get }
+    /// `transitions`: the changes; `firing`: every alert the sinks know as firing,
+    /// the group's current list (the webhook sends it whole).
+    func deliver(_ transitions: [Transition], firing: [AlertState], payloads: AlertPayloads) async throws
 }
 
 /// A delivery answered with something other than success.
@@ -35,21 +40,23 @@ struct JSONSink: AlertSink {
     let name: String
     let url: String
     let poster: JSONPoster
-    let body: @Sendable (AlertPayloads, [Transition]) -> Any
+    var batches = true
+    let body: @Sendable (AlertPayloads, [Transition], [AlertState]) -> Any
 
     static func webhook(_ url: String, _ poster: JSONPoster) -> JSONSink {
-        JSONSink(name: "webhook", url: url, poster: poster) { $0.webhook($1) }
+        JSONSink(name: "webhook", url: url, poster: poster) { $0.webhook($1, firing: $2) }
     }
 
     static func slack(_ url: String, _ poster: JSONPoster) -> JSONSink {
-        JSONSink(name: "slack", url: url, poster: poster) { $0.slack($1) }
+        JSONSink(name: "slack", url: url, poster: poster) { $0.slack($1, firing: $2) }
     }
 
     /// Alertmanager's v2 API lives under its base URL.
     static func alertmanager(_ baseURL: String, _ poster: JSONPoster) -> JSONSink {
         // Built at each attempt: a late delivery still carries an endsAt ahead.
-        JSONSink(name: "alertmanager", url: alertmanagerEndpoint(baseURL), poster: poster) {
-            $0.alertmanager($1, sentAt: Int(Date().timeIntervalSince1970))
+        // The firing list is not needed: Alertmanager keeps it, renewed by each refresh.
+        JSONSink(name: "alertmanager", url: alertmanagerEndpoint(baseURL), poster: poster, batches: false) { payloads, transitions, _ in
+            payloads.alertmanager(transitions, sentAt: Int(Date().timeIntervalSince1970))
         }
     }
 
@@ -59,18 +66,19 @@ struct JSONSink: AlertSink {
         return base + "/api/v2/alerts"
     }
 
-    func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws {
-        try await poster.post(url, AlertPayloads.json(body(payloads, transitions)))
+    func deliver(_ transitions: [Transition], firing: [AlertState], payloads: AlertPayloads) async throws {
+        try await poster.post(url, AlertPayloads.json(body(payloads, transitions, firing)))
     }
 }
 
 struct EmailSink: AlertSink {
     let name = "email"
+    let batches = true
     let notify: NotifyConfiguration
     let password: String?
 
-    func deliver(_ transitions: [Transition], payloads: AlertPayloads) async throws {
-        let (subject, body) = payloads.email(transitions)
+    func deliver(_ transitions: [Transition], firing: [AlertState], payloads: AlertPayloads) async throws {
+        let (subject, body) = payloads.email(transitions, firing: firing)
         let message = MailMessage(
             url: notify.smtpURL ?? "", from: notify.smtpFrom, recipients: notify.smtpTo,
             content: Self.compose(from: notify.smtpFrom, to: notify.smtpTo, subject: subject, body: body, host: payloads.instance),
@@ -108,7 +116,8 @@ struct EmailSink: AlertSink {
 
 extension AlertSink {
     /// Delivers with retries and a doubling delay; returns the last error, if all failed.
-    func deliverWithRetries(_ transitions: [Transition], payloads: AlertPayloads, retries: Int, delay: Double) async -> (any Error)? {
+    func deliverWithRetries(_ transitions: [Transition], firing: [AlertState] = [], payloads: AlertPayloads, retries: Int,
+                            delay: Double) async -> (any Error)? {
         var wait = delay
         var lastError: (any Error)?
         for attempt in 0...retries {
@@ -117,7 +126,7 @@ extension AlertSink {
                 wait *= 2
             }
             do {
-                try await deliver(transitions, payloads: payloads)
+                try await deliver(transitions, firing: firing, payloads: payloads)
                 return nil
             } catch {
                 lastError = error

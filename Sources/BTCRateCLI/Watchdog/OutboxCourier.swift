@@ -6,6 +6,11 @@ import Logging
 /// sink hears of every change in order. A failure is kept and retried with a
 /// doubling delay (at most 5 minutes apart) until notify.give_up_after; the
 /// notifications behind it wait, which keeps "firing" ahead of its "resolved".
+///
+/// For a sink that batches, each attempt first folds every entry queued behind
+/// the head into it (notify.group_wait): the sink gets one notification saying
+/// where each alert stands now, and a receiver that was down hears of the
+/// current state once, not of every step it missed.
 final class OutboxCourier: Sendable {
     let sink: any AlertSink
     let outbox: Outbox
@@ -14,13 +19,15 @@ final class OutboxCourier: Sendable {
     let clock: any WallClock
     let retryDelay: Double
     let giveUpAfter: Double
+    /// notify.group_wait is on and the sink batches (see AlertSink.batches).
+    let batching: Bool
     let wake = WakeSignal()
     private let mode = LockedValue(Mode.running)
 
     enum Mode { case running, draining, stopped }
 
     init(sink: any AlertSink, outbox: Outbox, payloads: AlertPayloads, logger: Logger, clock: any WallClock,
-         retryDelay: Double, giveUpAfter: Double) {
+         retryDelay: Double, giveUpAfter: Double, batching: Bool = false) {
         self.sink = sink
         self.outbox = outbox
         self.payloads = payloads
@@ -28,6 +35,7 @@ final class OutboxCourier: Sendable {
         self.clock = clock
         self.retryDelay = retryDelay
         self.giveUpAfter = giveUpAfter
+        self.batching = batching
     }
 
     /// A new entry is queued: look now rather than at the next rescan.
@@ -76,11 +84,16 @@ final class OutboxCourier: Sendable {
             ])
             return 0
         }
-        if entry.nextAttemptAt > now { return min(entry.nextAttemptAt - now, 30) }
+        // On shutdown a group still in its group_wait goes now; a retry keeps its backoff.
+        let flushing = mode.get() == .draining && entry.attempts == 0
+        if entry.nextAttemptAt > now && !flushing { return min(entry.nextAttemptAt - now, 30) }
+        let joined = batching ? joinable(after: name) : []
+        entry = entry.absorbing(joined.map(\.entry))
         do {
-            try await sink.deliver(entry.transitions, payloads: payloads)
+            try await sink.deliver(entry.transitions, firing: entry.firing ?? [], payloads: payloads)
             outbox.remove(sink: sink.name, name: name)
-            withExtendedLifetime(claim) {}
+            for later in joined { outbox.remove(sink: sink.name, name: later.name) }
+            withExtendedLifetime((claim, joined)) {}
             let delay = Int((clock.now().timeIntervalSince1970 - entry.createdAt).rounded())
             if entry.attempts > 0 {
                 logger.notice("alerts delivered to \(sink.name) after \(entry.attempts + 1) attempts, \(delay) s late: \(Self.names(entry))", metadata: [
@@ -99,13 +112,16 @@ final class OutboxCourier: Sendable {
             let wait = Outbox.backoff(afterFailures: entry.attempts, base: retryDelay)
             entry.nextAttemptAt = clock.now().timeIntervalSince1970 + wait
             do {
+                // The merged entry replaces the head before the others go, so a crash
+                // in between can repeat a change but never lose one.
                 try outbox.write(entry, name: name)
+                for later in joined { outbox.remove(sink: sink.name, name: later.name) }
             } catch let writeError {
                 logger.warning("outbox entry \(name) for \(sink.name) not updated: \(writeError)", metadata: [
                     "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "error_class": "storage_error",
                 ])
             }
-            withExtendedLifetime(claim) {}
+            withExtendedLifetime((claim, joined)) {}
             // The first failure of a notification is a warning; the retries are info,
             // and NotificationsFailing speaks once one has waited 5 minutes.
             let level: Logger.Level = entry.attempts == 1 ? .warning : .info
@@ -115,6 +131,19 @@ final class OutboxCourier: Sendable {
             ])
             return 0.01
         }
+    }
+
+    /// The entries queued behind `head` that can join it, each claimed: in order,
+    /// stopping at one another courier holds or that cannot be read (order is kept;
+    /// the unreadable one is set aside when it reaches the head). At most 200 a time.
+    private func joinable(after head: String) -> [(name: String, entry: Outbox.Entry, claim: Outbox.Claim)] {
+        var joined: [(name: String, entry: Outbox.Entry, claim: Outbox.Claim)] = []
+        for name in outbox.names(sink: sink.name).drop(while: { $0 <= head }).prefix(200) {
+            guard let claim = outbox.claim(sink: sink.name, name: name),
+                  let entry = outbox.read(sink: sink.name, name: name) else { break }
+            joined.append((name, entry, claim))
+        }
+        return joined
     }
 
     static func names(_ entry: Outbox.Entry) -> String {

@@ -51,7 +51,7 @@ struct WatchdogService: Service {
             let transitions = retired + engine.apply(rules.evaluate(observation, firing: engine.firingSeverities), now: observation.now)
             let muting = silences.muting()
             let routed = engine.route(transitions, muting: muting, now: observation.now)
-            notifier.notify(routed)
+            notifier.notify(routed, firing: engine.announcedFiring)
             if notifier.hasAlertmanager, observation.now - lastRefresh >= AlertNotifier.alertmanagerRefresh {
                 // Alertmanager must hear of firing alerts again before their endsAt,
                 // and of the Watchdog alert always: its silence is the dead-man's switch.

@@ -78,6 +78,26 @@ public struct Transition: Sendable, Equatable, Codable {
 
     /// The state word for journals and payloads: a repeat is still "firing".
     public var stateWord: String { kind == .resolved ? "resolved" : "firing" }
+
+    /// One transition per alert, for changes batched by group_wait: the latest
+    /// says where the alert stands, except that a repeat never hides the firing
+    /// or escalation the receiver has not heard yet. In the order of each alert's
+    /// first change.
+    public static func coalesced(_ transitions: [Transition]) -> [Transition] {
+        var order: [AlertKey] = []
+        var latest: [AlertKey: Transition] = [:]
+        for transition in transitions {
+            let key = transition.alert.key
+            guard let earlier = latest[key] else {
+                order.append(key)
+                latest[key] = transition
+                continue
+            }
+            if transition.kind == .repeated && earlier.kind != .resolved { continue }
+            latest[key] = transition
+        }
+        return order.compactMap { latest[$0] }
+    }
 }
 
 /// A transition and whether the sinks get it: a muted one goes to the journal only.

@@ -67,34 +67,50 @@ public struct AlertPayloads: Sendable {
     }
 
     /// Alertmanager's webhook format (version 4), which generic receivers understand.
-    public func webhook(_ transitions: [Transition]) -> [String: Any] {
-        let alerts: [[String: Any]] = transitions.map { transition in
+    /// As Alertmanager does, the body lists the group's whole current list: the
+    /// changes (`transitions`, resolved ones included) and every other alert still
+    /// firing (`firing`); the top-level status is `firing` while any of them fires.
+    /// One group per host: `groupKey` and `groupLabels` name the service and the
+    /// instance, and stay the same from one notification to the next.
+    public func webhook(_ transitions: [Transition], firing: [AlertState] = []) -> [String: Any] {
+        var alerts: [[String: Any]] = transitions.map { transition in
             var annotations = annotations(transition.alert)
             if let previous = transition.previousSeverity { annotations["previous_severity"] = previous.rawValue }
             if let note = transition.note { annotations["note"] = note }
-            return [
-                "status": transition.stateWord,
-                "labels": labels(transition.alert),
-                "annotations": annotations,
-                "startsAt": Self.rfc3339(transition.alert.startsAt),
-                "endsAt": transition.kind == .resolved ? Self.rfc3339(transition.at) : "0001-01-01T00:00:00Z",
-                "generatorURL": externalURL,
-                "fingerprint": Self.fingerprint(identityLabels(transition.alert)),
-            ]
+            return webhookAlert(transition.alert, status: transition.stateWord, annotations: annotations,
+                                endsAt: transition.kind == .resolved ? Self.rfc3339(transition.at) : Self.zeroTime)
         }
-        let allLabels = transitions.map { labels($0.alert) }
-        let allAnnotations = transitions.map { annotations($0.alert) }
+        let changed = Set(transitions.map(\.alert.key))
+        let unchanged = firing.filter { !changed.contains($0.key) }.sorted { $0.key < $1.key }
+        alerts += unchanged.map { webhookAlert($0, status: "firing", annotations: annotations($0), endsAt: Self.zeroTime) }
+        let all = transitions.map(\.alert) + unchanged
+        let groupLabels = ["instance": instance, "service": "btcrate"]
         return [
             "version": "4",
-            "groupKey": "{}:{service=\"btcrate\"}",
+            "groupKey": "{}:{instance=\"\(instance)\",service=\"btcrate\"}",
             "truncatedAlerts": 0,
-            "status": transitions.contains { $0.kind != .resolved } ? "firing" : "resolved",
+            "status": alerts.contains { $0["status"] as? String == "firing" } ? "firing" : "resolved",
             "receiver": "btcrate",
-            "groupLabels": ["service": "btcrate"],
-            "commonLabels": Self.intersection(allLabels),
-            "commonAnnotations": Self.intersection(allAnnotations),
+            "groupLabels": groupLabels,
+            "commonLabels": Self.intersection(all.map(labels)),
+            "commonAnnotations": Self.intersection(all.map(annotations)),
             "externalURL": externalURL,
             "alerts": alerts,
+        ]
+    }
+
+    /// Alertmanager's "no end yet".
+    static let zeroTime = "0001-01-01T00:00:00Z"
+
+    func webhookAlert(_ alert: AlertState, status: String, annotations: [String: String], endsAt: String) -> [String: Any] {
+        [
+            "status": status,
+            "labels": labels(alert),
+            "annotations": annotations,
+            "startsAt": Self.rfc3339(alert.startsAt),
+            "endsAt": endsAt,
+            "generatorURL": externalURL,
+            "fingerprint": Self.fingerprint(identityLabels(alert)),
         ]
     }
 
@@ -177,24 +193,36 @@ public struct AlertPayloads: Sendable {
         }
     }
 
+    /// "Still firing: RateStale ETH-USD, DiskSpaceLow": the group's other firing
+    /// alerts, for the bodies a person reads; nil when there are none.
+    public func stillFiring(_ firing: [AlertState], besides transitions: [Transition]) -> String? {
+        let changed = Set(transitions.map(\.alert.key))
+        let others = firing.filter { !changed.contains($0.key) }.sorted { $0.key < $1.key }
+        guard !others.isEmpty else { return nil }
+        return "Still firing: " + others.map { $0.key.pair.isEmpty ? $0.key.name.rawValue : "\($0.key.name.rawValue) \($0.key.pair)" }
+            .joined(separator: ", ")
+    }
+
     /// Slack's incoming webhook: `{"text": ...}` with &, < and > escaped.
-    public func slack(_ transitions: [Transition]) -> [String: Any] {
-        let escaped = lines(transitions).map {
+    public func slack(_ transitions: [Transition], firing: [AlertState] = []) -> [String: Any] {
+        let escaped = (lines(transitions) + [stillFiring(firing, besides: transitions)].compactMap { $0 }).map {
             $0.replacingAll("&", with: "&amp;").replacingAll("<", with: "&lt;").replacingAll(">", with: "&gt;")
         }
         return ["text": "btcrate on \(instance):\n" + escaped.joined(separator: "\n") + "\n<\(externalURL)|graphs>"]
     }
 
     /// An email: subject and a plain-text body.
-    public func email(_ transitions: [Transition]) -> (subject: String, body: String) {
-        let firing = transitions.filter { $0.kind != .resolved }.count
-        let resolved = transitions.count - firing
+    public func email(_ transitions: [Transition], firing: [AlertState] = []) -> (subject: String, body: String) {
+        let firingCount = transitions.filter { $0.kind != .resolved }.count
+        let resolved = transitions.count - firingCount
         var parts: [String] = []
-        if firing > 0 { parts.append("\(firing) firing") }
+        if firingCount > 0 { parts.append("\(firingCount) firing") }
         if resolved > 0 { parts.append("\(resolved) resolved") }
         let test = transitions.contains { $0.alert.key.name == .btcrateTest }
         let subject = (test ? "[btcrate] TEST " : "[btcrate] ") + parts.joined(separator: ", ") + ": " + transitions.map { $0.alert.key.name.rawValue }.joined(separator: ", ")
-        var body = lines(transitions).joined(separator: "\n") + "\n\n"
+        var body = lines(transitions).joined(separator: "\n") + "\n"
+        if let others = stillFiring(firing, besides: transitions) { body += others + "\n" }
+        body += "\n"
         for transition in transitions {
             body += "\(transition.alert.key.description) (\(transition.stateWord)):\n  \(transition.alert.description)\n"
         }

@@ -34,13 +34,30 @@ public struct Outbox: Sendable {
         public var attempts = 0
         public var nextAttemptAt: Double
         public var lastError: String?
-        public let transitions: [Transition]
+        public var transitions: [Transition]
+        /// Every alert the sinks know as firing when this was queued: the group's
+        /// whole current list, which the webhook body carries beside the changes.
+        /// Nil in files from before group_wait.
+        public var firing: [AlertState]?
 
-        public init(sink: String, createdAt: Double, transitions: [Transition]) {
+        /// `holdFor`: group_wait, the time a first change waits for others to join it.
+        public init(sink: String, createdAt: Double, transitions: [Transition], firing: [AlertState]? = nil, holdFor: Double = 0) {
             self.sink = sink
             self.createdAt = createdAt
-            nextAttemptAt = createdAt
+            nextAttemptAt = createdAt + holdFor
             self.transitions = transitions
+            self.firing = firing
+        }
+
+        /// This entry with the changes of `later` ones (queued after it, in order)
+        /// folded in: one notification with one line per alert, saying where each
+        /// alert stands now, and the newest entry's firing list. The entry keeps its
+        /// own age, so NotificationsFailing and give_up_after count from the oldest change.
+        public func absorbing(_ later: [Entry]) -> Entry {
+            var merged = self
+            merged.transitions = Transition.coalesced(transitions + later.flatMap(\.transitions))
+            merged.firing = later.last(where: { $0.firing != nil })?.firing ?? firing
+            return merged
         }
     }
 
@@ -51,7 +68,8 @@ public struct Outbox: Sendable {
     /// Queues `transitions` for `sink`. Returns the entry's file name, and the
     /// names of entries dropped to keep the bound.
     @discardableResult
-    public func enqueue(_ transitions: [Transition], sink: String, now: Double) throws -> (name: String, dropped: [String]) {
+    public func enqueue(_ transitions: [Transition], sink: String, now: Double, firing: [AlertState]? = nil,
+                        holdFor: Double = 0) throws -> (name: String, dropped: [String]) {
         let folder = sinkDirectory(sink)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o750])
@@ -62,7 +80,7 @@ public struct Outbox: Sendable {
         let milliseconds = String(Int(now * 1000))
         let name = String(repeating: "0", count: max(0, 14 - milliseconds.count)) + milliseconds
             + "-" + String(format: "%06d", number % 1_000_000) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36) + ".json"
-        let entry = Entry(sink: sink, createdAt: now, transitions: transitions)
+        let entry = Entry(sink: sink, createdAt: now, transitions: transitions, firing: firing, holdFor: holdFor)
         try write(entry, name: name)
         var dropped: [String] = []
         let names = self.names(sink: sink)

@@ -94,6 +94,10 @@ public struct NotifyConfiguration: Sendable, Equatable {
     /// An undelivered notification is retried (backoff at most 5 minutes apart)
     /// for this long after it was queued, then dropped with an error.
     public var giveUpAfter = 86_400.0
+    /// Transitions within this many seconds of the first one go to a sink as one
+    /// notification (Alertmanager's group_wait); the Alertmanager sink is exempt,
+    /// since Alertmanager groups by itself.
+    public var groupWait = 30.0
     /// A healthchecks-style URL the watchdog GETs every watchdog.heartbeat_interval
     /// while it is healthy; its silence is the alarm.
     public var heartbeatURL: String?

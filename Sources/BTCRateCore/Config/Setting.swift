@@ -254,6 +254,10 @@ extension Setting {
                 defaultText: "24h", help: "An undelivered notification is retried from the outbox for this long.") { config, value throws(ConfigError) in
             config.notify.giveUpAfter = try Parse.duration(value, in: 60...2_592_000)
         },
+        Setting(section: "notify", key: "group_wait", environment: "BTCRATE_NOTIFY_GROUP_WAIT",
+                defaultText: "30s", help: "Changes within this time of the first go to the webhook, Slack and email as one notification; 0 sends each at once.") { config, value throws(ConfigError) in
+            config.notify.groupWait = try Parse.duration(value, in: 0...3600)
+        },
         Setting(section: "notify", key: "retries", environment: "BTCRATE_NOTIFY_RETRIES",
                 defaultText: "3", help: "Immediate retries of btcrate alerts test and of a unit-failure notice.") { config, value throws(ConfigError) in
             config.notify.retries = try Parse.integer(value, in: 0...20)
