@@ -1,10 +1,9 @@
-import Dispatch
 import Foundation
 import LibSystemd
 import Logging
 import ServiceLifecycle
 
-/// `systemctl reload` (SIGHUP): re-reads the configuration file and the key (the
+/// `systemctl reload` (SIGHUP, through Hangups): re-reads the configuration file and the key (the
 /// environment is the process's own, fixed at its start). When they are valid, the running service is stopped and one built
 /// from the new configuration takes its place (the graph service rebinds, the
 /// watchdog keeps its alert state in alerts.json). When they are not, the running
@@ -26,9 +25,9 @@ struct ReloadingService: Service {
         // service fails (a new graph.listen whose port is taken): a reload must not
         // take a working service down.
         var previous: AppContext?
+        let signals = await Hangups.trap()
         while true {
-            // A new stream each round: cancelling a wait finishes the stream it iterated.
-            let hangups = HangupSignal.stream()
+            let hangups = signals.nextRound()
             // Its own group, so that a reload can stop it gracefully (the graph service
             // closes its listener, the watchdog finishes its evaluation) without the
             // process shutting down.
@@ -42,10 +41,12 @@ struct ReloadingService: Service {
                     }
                     tasks.addTask { [logger] in
                         for await _ in hangups {
+                            signals.beginReload()
                             if let fresh = reload(logger: logger) {
                                 await group.triggerGracefulShutdown()
                                 return fresh
                             }
+                            signals.reloadRefused()
                         }
                         return nil
                     }
@@ -107,30 +108,5 @@ struct ReloadingService: Service {
             reportTrouble(logger, "configuration not reloaded, the running one stays: \(error.message)")
             return nil
         }
-    }
-}
-
-/// SIGHUP as an async sequence. The signal's default action (terminate) is
-/// replaced for the whole process once the first stream is made.
-enum HangupSignal {
-    // Created once with its handler, then resumed: safe to share.
-    private nonisolated(unsafe) static let source: DispatchSourceSignal = {
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        source.setEventHandler {
-            lock.withLock { continuation }?.yield()
-        }
-        source.resume()
-        return source
-    }()
-    private static let lock = NSLock()
-    private nonisolated(unsafe) static var continuation: AsyncStream<Void>.Continuation?
-
-    /// One consumer at a time: a new stream replaces the previous one.
-    static func stream() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        lock.withLock { Self.continuation = continuation }
-        _ = source
-        return stream
     }
 }
