@@ -5,15 +5,17 @@ import Glibc
 
 /// Read-only questions to systemd over the system D-Bus (sd-bus): the state of
 /// units, and whether the clock is synchronised. Property reads need no
-/// privileges. One connection, one thread at a time; sd-bus gives every call a
-/// 25 s deadline of its own.
+/// privileges. One connection, one thread at a time. Every call has a deadline,
+/// `callTimeout` (sd-bus's own default, 25 s, is longer than a watchdog
+/// evaluation may take): a hung systemd or dbus-daemon costs seconds, not the loop.
 public final class SystemBus: @unchecked Sendable {
     private var bus: OpaquePointer?
 
     /// Fails (returns nil) when there is no system bus: no systemd, a container, a test.
-    public init?() {
+    public init?(callTimeout: Double = 3) {
         var connection: OpaquePointer?
         guard sd_bus_open_system(&connection) >= 0, let connection else { return nil }
+        sd_bus_set_method_call_timeout(connection, UInt64(callTimeout * 1_000_000))
         bus = connection
     }
 

@@ -120,6 +120,18 @@ import Testing
         #expect(condition(.graphServiceDown, observation) == nil && condition(.unitFailed, observation) == nil)
     }
 
+    /// D-Bus broke after the units were seen: UnitFailed says it cannot see them
+    /// (a warning), and a failure already firing stays firing at its severity.
+    @Test func unitFailedSaysWhenItCannotSeeTheUnits() {
+        var observation = observe()
+        observation.unitsUnseen = "sd_bus_get_property_string(ActiveState): Connection reset by peer"
+        let blind = rules.evaluate(observation, firing: [:]).first { $0.key.name == .unitFailed }
+        #expect(blind?.active == true && blind?.severity == .warning)
+        #expect(blind?.summary.hasPrefix("cannot see btcrate's units: sd_bus_get_property_string") == true)
+        let still = rules.evaluate(observation, firing: [AlertKey(.unitFailed): .critical]).first { $0.key.name == .unitFailed }
+        #expect(still?.active == true && still?.severity == .critical)
+    }
+
     @Test func priceMoveWithHysteresis() {
         let jumped = rows([40000, 40100, 40200, 40300, 40400, 40500, 42100])
         #expect(condition(.priceMove, observe(recent: jumped))?.active == true)   // +5.25 %

@@ -25,6 +25,8 @@ final class ObservationGatherer: @unchecked Sendable {
     /// resume look like a leap forward. Injected by tests.
     let sinceBoot: @Sendable () -> Double
     private var lastJump: (at: Int, seconds: Int)?
+    /// btcrate's units were seen over D-Bus once: losing sight of them later is news.
+    private var sawUnits = false
 
     static let units = ["btcrate-collector.timer", "btcrate-collector.service", "btcrate-graph.service", "btcrate-watchdog.service"]
 
@@ -59,7 +61,7 @@ final class ObservationGatherer: @unchecked Sendable {
         if let url = configuration.resolvedGraphHealthURL {
             observation.graphService = await graphHealth(url)
         }
-        (observation.units, observation.clockSynchronised) = await withCheckedContinuation { continuation in
+        (observation.units, observation.unitsUnseen, observation.clockSynchronised) = await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: self.systemState()) }
         }
         return observation
@@ -132,26 +134,29 @@ final class ObservationGatherer: @unchecked Sendable {
     }
 
     /// The units' states (nil when btcrate's units are not installed or there is no
-    /// systemd) and timedated's verdict on the clock (nil when it cannot be asked).
-    /// A call that fails on an open connection drops it, and the next evaluation
-    /// opens a new one: after a D-Bus restart the watchdog sees the units again.
-    private func systemState() -> (units: [Observation.UnitStatus]?, synchronised: Bool?) {
+    /// systemd), why they cannot be seen when they could before, and timedated's
+    /// verdict on the clock (nil when it cannot be asked). A call that fails drops
+    /// the connection, and the next evaluation opens a new one: after a D-Bus
+    /// restart the watchdog sees the units again. Each call has SystemBus's deadline.
+    private func systemState() -> (units: [Observation.UnitStatus]?, unseen: String?, synchronised: Bool?) {
         if bus == nil { bus = SystemBus() }
-        guard let bus else { return (nil, nil) }
-        let timer: SystemBus.UnitState
+        guard let bus else { return (nil, sawUnits ? "the system bus cannot be opened" : nil, nil) }
         do {
-            timer = try bus.unit(Self.units[0])
+            let timer = try bus.unit(Self.units[0])
+            let synchronised = try? bus.clockSynchronised()
+            guard timer.loadState == "loaded" else { return (nil, nil, synchronised) }
+            // The timer's answer shows the connection works; one unit that cannot be
+            // read (not installed) is left out.
+            let units = Self.units.compactMap { name -> Observation.UnitStatus? in
+                guard let state = name == Self.units[0] ? timer : try? bus.unit(name), state.loadState == "loaded" else { return nil }
+                return Observation.UnitStatus(name: name, activeState: state.activeState, result: state.result,
+                                              exitStatus: state.exitStatus.map(Int.init))
+            }
+            sawUnits = true
+            return (units, nil, synchronised)
         } catch {
             self.bus = nil
-            return (nil, nil)
+            return (nil, sawUnits ? "\(error)" : nil, nil)
         }
-        let synchronised = try? bus.clockSynchronised()
-        guard timer.loadState == "loaded" else { return (nil, synchronised) }
-        let units = Self.units.compactMap { name -> Observation.UnitStatus? in
-            guard let state = name == Self.units[0] ? timer : try? bus.unit(name), state.loadState == "loaded" else { return nil }
-            return Observation.UnitStatus(name: name, activeState: state.activeState, result: state.result,
-                                          exitStatus: state.exitStatus.map(Int.init))
-        }
-        return (units, synchronised)
     }
 }

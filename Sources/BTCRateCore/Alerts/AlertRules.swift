@@ -43,7 +43,7 @@ public struct AlertRules: Sendable {
         conditions.append(clockJump(observation))
         if let condition = clockNotSynchronised(observation) { conditions.append(condition) }
         if let condition = graphServiceDown(observation) { conditions.append(condition) }
-        if let condition = unitFailed(observation) { conditions.append(condition) }
+        if let condition = unitFailed(observation, firingAt: firing[AlertKey(.unitFailed)]) { conditions.append(condition) }
         if let condition = notificationsFailing(observation) { conditions.append(condition) }
         return conditions
     }
@@ -229,7 +229,18 @@ public struct AlertRules: Sendable {
             value: reason)
     }
 
-    func unitFailed(_ observation: Observation) -> Condition? {
+    /// `firingAt`: UnitFailed's severity while it fires. When D-Bus breaks, the
+    /// alert says it cannot see the units instead of freezing on the last answer:
+    /// a failure already firing stays firing (nothing shows it is over), and
+    /// otherwise a warning says the watchdog is blind to the units.
+    func unitFailed(_ observation: Observation, firingAt: Severity? = nil) -> Condition? {
+        if observation.units == nil, let reason = observation.unitsUnseen {
+            return Condition(
+                key: AlertKey(.unitFailed), active: true, severity: firingAt ?? .warning,
+                summary: "cannot see btcrate's units: \(reason)",
+                description: "The watchdog asks systemd over the system D-Bus and reconnects at every evaluation; until then it cannot tell whether a unit failed. Next step: systemctl status dbus; systemctl status btcrate-collector.timer btcrate-graph btcrate-watchdog.",
+                value: "dbus")
+        }
         guard let units = observation.units else { return nil }
         let bad = units.filter { unit in
             if unit.name.hasSuffix(".timer") { return unit.activeState != "active" }

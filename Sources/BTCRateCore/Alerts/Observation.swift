@@ -73,6 +73,9 @@ public struct Observation: Sendable {
     public var graphService: Reachability?
     /// btcrate's systemd units, when running under systemd.
     public var units: [UnitStatus]?
+    /// Why the units cannot be seen (D-Bus broke) after they were seen before; nil
+    /// while they are seen, or where there are none to see (no systemd, a container).
+    public var unitsUnseen: String?
     /// Undelivered notifications per sink (from the outbox), when any sink is configured.
     public var outbox: [OutboxBacklog]?
 
