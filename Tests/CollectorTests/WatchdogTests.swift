@@ -271,6 +271,28 @@ import Testing
         #expect(notifier.backlog() == [])
     }
 
+    /// A reload to another state directory: what the old outbox still held is
+    /// delivered from the new one, first; then the old directory's firing alerts
+    /// are resolved as no longer evaluated, and the old alerts.json is emptied.
+    @Test func aMovedStateDirectoryResolvesItsAlertsAndCarriesItsOutbox() throws {
+        let webhook = try FakeWebhookReceiver()
+        let old = TemporaryDirectory(), new = TemporaryDirectory()
+        let stale = alert(.rateStale)
+        try AlertStateStore(stateDirectory: old.path).save([stale.key: stale], now: 2000)
+        try Outbox(stateDirectory: old.path).enqueue([Transition(kind: .firing, alert: alert(.flatline), at: 1990)],
+                                                     sink: "webhook", now: Date().timeIntervalSince1970 - 10)
+        let (notifier, log) = notifier({ $0.webhookURL = webhook.url }, state: new.path)
+        StateHandover(from: old.path, to: new.path, logger: log.logger()).run(notifier: notifier, now: 2100)
+        let bodies = webhook.waitFor(2).compactMap { $0.json as? [String: Any] }.compactMap { ($0["alerts"] as? [[String: Any]])?.first }
+        #expect(bodies.count == 2)
+        #expect((bodies.first?["labels"] as? [String: String])?["alertname"] == "Flatline")
+        #expect((bodies.last?["labels"] as? [String: String])?["alertname"] == "RateStale" && bodies.last?["status"] as? String == "resolved")
+        #expect(((bodies.last?["annotations"] as? [String: String])?["note"] ?? "").contains("the state directory moved from \(old.path)"))
+        #expect(AlertStateStore(stateDirectory: old.path).load().isEmpty)
+        #expect(Outbox(stateDirectory: old.path).names(sink: "webhook").isEmpty)
+        #expect(log.lines.contains { $0.message.contains("1 alert(s) resolved as no longer evaluated, 1 queued notification(s) carried over") })
+    }
+
     @Test func aNotificationIsGivenUpAfterItsTime() throws {
         let webhook = try FakeWebhookReceiver()
         webhook.failNext(1_000)

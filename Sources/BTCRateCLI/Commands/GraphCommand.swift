@@ -23,8 +23,8 @@ struct GraphCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try AppContext.load(configPath: common.config, component: "graph")
-        let service = ReloadingService(configPath: common.config, component: "graph", initial: context) {
-            GraphServices(context: $0).application
+        let service = ReloadingService(configPath: common.config, component: "graph", initial: context) { context, _ in
+            GraphServices(context: context).application
         }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: service)],

@@ -24,13 +24,14 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try AppContext.load(configPath: common.config, component: "collector")
         try context.prepareStateDirectory()
-        let stack = ReloadingService(configPath: common.config, component: "collector", initial: context) { context in
+        let stack = ReloadingService(configPath: common.config, component: "collector", initial: context) { context, replacing in
             // A reload may name another state directory: make sure it is usable first.
             try context.prepareStateDirectory()
             let schedule = CollectionScheduleService(context: context, clock: SystemClock())
             let graph = GraphServices(context: context.named("graph"))
             let watchdog = WatchdogService(context: context.named("watchdog"), clock: SystemClock(),
-                                           smtpPassword: try SecretFiles.smtpPassword(context))
+                                           smtpPassword: try SecretFiles.smtpPassword(context),
+                                           movedFrom: replacing?.configuration.stateDirectory)
             return ServiceGroup(configuration: .init(
                 services: [.init(service: schedule), .init(service: graph.application), .init(service: watchdog)],
                 logger: context.logger))

@@ -24,10 +24,11 @@ struct WatchdogCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try AppContext.load(configPath: common.config, component: "watchdog")
         try context.prepareStateDirectory()
-        let service = ReloadingService(configPath: common.config, component: "watchdog", initial: context) {
+        let service = ReloadingService(configPath: common.config, component: "watchdog", initial: context) { context, replacing in
             // A reload may name another state directory: make sure it is usable first.
-            try $0.prepareStateDirectory()
-            return try WatchdogService(context: $0, clock: SystemClock(), smtpPassword: SecretFiles.smtpPassword($0))
+            try context.prepareStateDirectory()
+            return try WatchdogService(context: context, clock: SystemClock(), smtpPassword: SecretFiles.smtpPassword(context),
+                                       movedFrom: replacing?.configuration.stateDirectory)
         }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger))

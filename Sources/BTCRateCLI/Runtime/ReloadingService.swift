@@ -14,11 +14,12 @@ struct ReloadingService: Service {
     let component: String
     let initial: AppContext
 
-    /// Builds the service for a configuration; called again after each valid reload.
-    let build: @Sendable (AppContext) throws -> any Service
+    /// Builds the service for a configuration; called again after each valid reload,
+    /// with the context it replaces (the watchdog hands over a moved state directory).
+    let build: @Sendable (_ context: AppContext, _ replacing: AppContext?) throws -> any Service
 
     func run() async throws {
-        var service = try build(initial)
+        var service = try build(initial, nil)
         var context = initial
         var logger = initial.logger
         // The configuration before the last reload, to go back to if the reloaded
@@ -39,10 +40,10 @@ struct ReloadingService: Service {
                         try await group.run()
                         return nil
                     }
-                    tasks.addTask { [logger] in
+                    tasks.addTask { [logger, context] in
                         for await _ in hangups {
                             signals.beginReload()
-                            if let fresh = reload(logger: logger) {
+                            if let fresh = reload(replacing: context, logger: logger) {
                                 await group.triggerGracefulShutdown()
                                 return fresh
                             }
@@ -66,7 +67,7 @@ struct ReloadingService: Service {
                 previous = nil
                 context = earlier
                 logger = earlier.logger
-                service = try build(earlier)
+                service = try build(earlier, context)
                 continue
             }
             guard let (fresh, next) = replacement, !Task.isShuttingDownGracefully else { break }
@@ -92,11 +93,11 @@ struct ReloadingService: Service {
 
     /// Reads the configuration again and builds the service from it while the old
     /// one still runs; nil (and an error in the journal) when that fails.
-    private func reload(logger: Logger) -> (AppContext, any Service)? {
+    private func reload(replacing current: AppContext, logger: Logger) -> (AppContext, any Service)? {
         switch AppContext.attempt(configPath: configPath, component: component) {
         case .success(let context):
             do {
-                let service = try build(context)
+                let service = try build(context, current)
                 // systemd waits for READY=1 again, which the new service sends once it runs.
                 ServiceNotifier.notify("RELOADING=1\nSTATUS=reloading the configuration")
                 return (context, service)

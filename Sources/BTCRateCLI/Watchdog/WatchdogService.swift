@@ -13,6 +13,9 @@ struct WatchdogService: Service {
     let context: AppContext
     let clock: any WallClock
     let smtpPassword: String?
+    /// The state directory of the watchdog this one replaces (a reload): when it
+    /// differs, its alerts are resolved and its outbox carried over (StateHandover).
+    var movedFrom: String? = nil
 
     func run() async throws {
         let configuration = context.configuration
@@ -21,6 +24,10 @@ struct WatchdogService: Service {
         var engine = AlertEngine(policy: configuration.alertPolicy, states: store.load())
         let rules = AlertRules(policy: configuration.alertPolicy)
         let notifier = AlertNotifier(configuration: configuration, smtpPassword: smtpPassword, logger: logger, clock: clock)
+        if let old = movedFrom, old.trimmingTrailingSlashes != configuration.stateDirectory.trimmingTrailingSlashes {
+            StateHandover(from: old, to: configuration.stateDirectory, logger: logger)
+                .run(notifier: notifier, now: Int(clock.now().timeIntervalSince1970))
+        }
         notifier.start()
         let heartbeat = configuration.notify.heartbeatURL.map { Heartbeat(url: $0, timeout: configuration.notify.timeout, logger: logger) }
         let gatherer = ObservationGatherer(configuration: configuration, hasKey: context.apiKey != nil, now: clock.now())

@@ -115,6 +115,22 @@ public struct Outbox: Sendable {
         try AtomicFile.write(data, to: sinkDirectory(entry.sink) + "/" + name, mode: 0o640)
     }
 
+    /// The sinks that have a queue here.
+    public func sinks() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+    }
+
+    /// Moves one entry, under its own name (so it keeps its place in the order),
+    /// into `other`: written there first, then removed here, so a crash between
+    /// the two can repeat a notification but never lose one.
+    public func move(sink: String, name: String, to other: Outbox) throws {
+        guard let entry = read(sink: sink, name: name) else { return }
+        try FileManager.default.createDirectory(atPath: other.sinkDirectory(sink), withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o750])
+        try other.write(entry, name: name)
+        remove(sink: sink, name: name)
+    }
+
     public func remove(sink: String, name: String) {
         unlink(sinkDirectory(sink) + "/" + name)
     }
