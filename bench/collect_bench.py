@@ -208,6 +208,11 @@ def many_slots(btcrate, rrdcached, fake_bin, fake_url, work, pairs, slots):
             seconds, _, status = timed(["faketime", "-f", f"+{offset}s", btcrate, "collect"], run_env)
             total += seconds
             statuses.append(status)
+            # Real runs are 10 minutes apart, and the kernel writes dirty pages back
+            # within 30 s (vm.dirty_expire_centisecs): without a sync here the page
+            # cache would merge six back-to-back direct runs into one writeback, and
+            # hide exactly what rrdcached's -w saves.
+            os.sync()
             os.killpg(fake.pid, signal.SIGKILL)
             fake.wait()
         if daemon:

@@ -1,4 +1,5 @@
 import CRRD
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +10,8 @@ import Glibc
 /// timeout, so every call goes through `DaemonGate`: one at a time, each under
 /// `timeout` seconds (a stopped daemon fails the call as `timedOut` instead of
 /// hanging the process). `rrd_update_r` and `rrd_fetch_r` ignore the daemon: use
-/// this client for writes, and `flush` before reading a file the daemon may hold.
+/// this client for writes, `last` for the newest update time, and `flush` before
+/// reading a file's values the daemon may hold.
 public final class RRDCachedClient: Sendable {
     /// `unix:/path/to.sock`, `/path/to.sock` or `host:port`, as rrdcached's `-l`.
     public let address: String
@@ -41,6 +43,28 @@ public final class RRDCachedClient: Sendable {
     /// Returns once the daemon has written everything it holds for the file.
     public func flush(file: RRDFile) throws {
         try call("rrdc_flush", file) { rrdc_flush(file.path) }
+    }
+
+    /// The file's last update time as the daemon knows it (LAST), its queued
+    /// updates included, without writing anything out. The daemon rounds it down
+    /// to the step.
+    public func last(file: RRDFile) throws -> Int {
+        let address = address
+        let answer = Answer()
+        try DaemonGate.shared.perform("rrdc_last", path: file.path, address: address, timeout: timeout) {
+            _ = try withRRDErrorContext(call: "rrdc_connect", path: address, { rrdc_connect(address) }, failed: { $0 != 0 })
+            let time = try withRRDErrorContext(call: "rrdc_last", path: file.path, { rrdc_last(file.path) }, failed: { $0 <= 0 })
+            answer.set(Int(time))
+        }
+        return answer.get()
+    }
+
+    /// Carries a value out of the gate's worker.
+    private final class Answer: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func set(_ new: Int) { lock.withLock { value = new } }
+        func get() -> Int { lock.withLock { value } }
     }
 
     /// `flush` for async callers: the task waits, no thread is blocked.

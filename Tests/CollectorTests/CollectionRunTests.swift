@@ -220,6 +220,10 @@ import Testing
         #expect(stack.server.requests(for: .bitstampHistory).isEmpty)
         stack.advance(slots: 1)
         _ = await stack.collect()
+        // The runs read the newest slot from the daemon (LAST) and its rate from the
+        // run record, without a flush: the file on disk still lacks the queued updates.
+        let onDisk = try stack.rrd.lastUpdate().time
+        #expect(onDisk < stack.slot)
         let first = stack.slot - 1200
         try await RRDCachedClient(address: daemon.address).flush(file: stack.rrd)
         let rates = try stack.storedRates(from: first, to: first + 1200)

@@ -412,7 +412,7 @@ import Testing
     }
 
     @Test func theServiceNotifiesSystemdAndReactsToAFailingCollector() async throws {
-        try await AsyncLock.notifyEnvironment.withLock { try await serviceReactsToAFailingCollector() }
+        try await serviceReactsToAFailingCollector()
     }
 
     func serviceReactsToAFailingCollector() async throws {
@@ -425,11 +425,10 @@ import Testing
         stack.configuration.watchdogPoll = 3600
         _ = await stack.collect()
 
-        let socket = try NotifySocket(path: stack.directory.file("notify.sock"))
-        setenv("NOTIFY_SOCKET", socket.path, 1)
-        defer { unsetenv("NOTIFY_SOCKET") }
-        let service = WatchdogService(context: stack.context(), clock: stack.clock, smtpPassword: nil)
-        let task = Task { try await service.run() }
+        let socket = RecordingServiceManager()
+        var service = WatchdogService(context: stack.context(), clock: stack.clock, smtpPassword: nil)
+        service.serviceManager = socket
+        let task = Task { [service] in try await service.run() }
         defer { task.cancel() }
 
         let ready = try #require(socket.receive(timeout: 5))
@@ -441,9 +440,12 @@ import Testing
         _ = await stack.collect()
         stack.advance(slots: 1)
         _ = await stack.collect()
-        let hook = try #require(webhook.waitFor(1, timeout: 20).first)
-        let alerts = (hook.json as? [String: Any])?["alerts"] as? [[String: Any]]
-        #expect(alerts?.contains { ($0["labels"] as? [String: String])?["alertname"] == "CollectorFailing" } == true)
+        // (The manual clock's jumps fire ClockJump too, which may arrive on its own first.)
+        func lists(_ name: String, _ status: String, _ request: FakeWebhookReceiver.Received) -> Bool {
+            let alerts = ((request.json as? [String: Any])?["alerts"] as? [[String: Any]]) ?? []
+            return alerts.contains { ($0["labels"] as? [String: String])?["alertname"] == name && $0["status"] as? String == status }
+        }
+        #expect(waitUntil(20) { webhook.requests.contains { lists("CollectorFailing", "firing", $0) } })
         let state = AlertStateStore(stateDirectory: stack.directory.path).load()
         #expect(state[AlertKey(.collectorFailing, pair: "BTC-USD")]?.phase == .firing)
         #expect(stack.log.lines.contains { $0.metadata["alert"] == "CollectorFailing" && $0.metadata["alert_state"] == "firing" })
@@ -452,17 +454,14 @@ import Testing
         stack.server.reset()
         stack.advance(slots: 1)
         _ = await stack.collect()
-        let resolved = webhook.waitFor(2, timeout: 10)
-        // The body lists the whole group: CollectorFailing resolved, beside whatever
-        // else fires (here ClockJump: the manual clock moves, the boot clock does not).
-        let listed = ((resolved.last?.json as? [String: Any])?["alerts"] as? [[String: Any]]) ?? []
-        #expect(listed.contains { ($0["labels"] as? [String: String])?["alertname"] == "CollectorFailing" && $0["status"] as? String == "resolved" })
+        // The body lists the whole group: CollectorFailing resolved, beside whatever else fires.
+        #expect(waitUntil(10) { webhook.requests.contains { lists("CollectorFailing", "resolved", $0) } })
     }
 }
 
 extension WatchdogTests {
     @Test func itPingsTheSystemdWatchdogAtHalfTheInterval() async throws {
-        try await AsyncLock.notifyEnvironment.withLock { try await pingsAtHalfTheInterval() }
+        try await pingsAtHalfTheInterval()
     }
 
     func pingsAtHalfTheInterval() async throws {
@@ -471,12 +470,10 @@ extension WatchdogTests {
         // An hour's poll: every message after READY=1 comes from the ping schedule.
         stack.configuration.watchdogPoll = 3600
         _ = await stack.collect()
-        let socket = try NotifySocket(path: stack.directory.file("notify.sock"))
-        setenv("NOTIFY_SOCKET", socket.path, 1)
-        setenv("WATCHDOG_USEC", "400000", 1)
-        setenv("WATCHDOG_PID", "\(getpid())", 1)
-        defer { unsetenv("NOTIFY_SOCKET"); unsetenv("WATCHDOG_USEC"); unsetenv("WATCHDOG_PID") }
-        let task = Task { try await WatchdogService(context: stack.context(), clock: stack.clock, smtpPassword: nil).run() }
+        let socket = RecordingServiceManager(watchdogInterval: .milliseconds(400))
+        var service = WatchdogService(context: stack.context(), clock: stack.clock, smtpPassword: nil)
+        service.serviceManager = socket
+        let task = Task { [service] in try await service.run() }
         defer { task.cancel() }
         var messages: [String] = []
         while messages.count < 4, let message = socket.receive(timeout: 10) { messages.append(message) }
@@ -492,7 +489,7 @@ extension WatchdogTests {
     /// Alertmanager from the first evaluation on, and notify.heartbeat_url is
     /// pinged every watchdog.heartbeat_interval while the watchdog is healthy.
     @Test func theWatchdogAnnouncesItselfToAlertmanagerAndTheHeartbeatURL() async throws {
-        try await AsyncLock.notifyEnvironment.withLock { try await announcesItself() }
+        try await announcesItself()
     }
 
     func announcesItself() async throws {
@@ -504,7 +501,9 @@ extension WatchdogTests {
         stack.configuration.heartbeatInterval = 1
         _ = await stack.collect()
         let statePath = stack.directory.path   // the task owns the stack from here on
-        let task = Task { try await WatchdogService(context: stack.context(), clock: SystemClock(), smtpPassword: nil).run() }
+        var service = WatchdogService(context: stack.context(), clock: SystemClock(), smtpPassword: nil)
+        service.serviceManager = RecordingServiceManager()
+        let task = Task { [service] in try await service.run() }
         defer { task.cancel() }
         // The first post may carry the first evaluation's transitions; a refresh follows within the poll.
         #expect(waitUntil { manager.requests.contains { Self.watchdogAlert(in: $0) != nil } })
@@ -526,7 +525,7 @@ extension WatchdogTests {
     /// A silence written while the watchdog runs mutes the sinks at once (inotify),
     /// the journal still says what fires, and unsilencing tells the sinks within a moment.
     @Test func aSilenceMutesTheSinksUntilItEnds() async throws {
-        try await AsyncLock.notifyEnvironment.withLock { try await silenceMutesTheSinks() }
+        try await silenceMutesTheSinks()
     }
 
     func silenceMutesTheSinks() async throws {
@@ -540,8 +539,9 @@ extension WatchdogTests {
         let store = SilenceStore(stateDirectory: stack.directory.path)
         let silence = try store.add(.collectorFailing, pair: "BTC-USD", duration: 86_400, comment: "test", createdBy: nil,
                                     now: Int(stack.clock.now().timeIntervalSince1970))
-        let service = WatchdogService(context: stack.context(), clock: stack.clock, smtpPassword: nil)
-        let task = Task { try await service.run() }
+        var service = WatchdogService(context: stack.context(), clock: stack.clock, smtpPassword: nil)
+        service.serviceManager = RecordingServiceManager()
+        let task = Task { [service] in try await service.run() }
         defer { task.cancel() }
 
         stack.server.set(.coinbase, .body("down", status: 500))
@@ -631,5 +631,31 @@ final class STARTTLSServer {
     func stop() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+}
+
+/// The service manager as the watchdog sees it, in memory: each message it
+/// would send over $NOTIFY_SOCKET, in order, and the WatchdogSec= it is given.
+final class RecordingServiceManager: ServiceManager, @unchecked Sendable {
+    let watchdogInterval: Duration?
+    private let lock = NSLock()
+    private var messages: [String] = []
+    private var read = 0
+    private let arrived = DispatchSemaphore(value: 0)
+
+    init(watchdogInterval: Duration? = nil) { self.watchdogInterval = watchdogInterval }
+
+    func notify(_ state: String) {
+        lock.withLock { messages.append(state) }
+        arrived.signal()
+    }
+
+    /// The next message, waiting at most `timeout` seconds for it.
+    func receive(timeout: Double) -> String? {
+        guard arrived.wait(timeout: .now() + timeout) == .success else { return nil }
+        return lock.withLock {
+            defer { read += 1 }
+            return messages[read]
+        }
     }
 }

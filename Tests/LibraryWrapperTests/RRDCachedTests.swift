@@ -17,6 +17,9 @@ import BTCRateTestSupport
         try client.update(file: file, rows: ["\(start):400", "\(start + 600):401"])
         // The daemon holds the rows: the file itself has not changed yet.
         #expect(try file.last() == start - 600)
+        // LAST answers from the daemon's queue, without writing anything out.
+        #expect(try client.last(file: file) == start + 600)
+        #expect(try file.last() == start - 600)
         try client.flush(file: file)
         #expect(try file.last() == start + 600)
         #expect(try file.lastUpdate().values["rate"] == 401)

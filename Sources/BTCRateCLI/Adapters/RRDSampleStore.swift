@@ -8,10 +8,20 @@ import LibRRD
 struct RRDSampleStore: SampleStore {
     let configuration: Configuration
     let cache: RRDCachedClient?
+    /// Through rrdcached: each pair's newest stored rate as the run record has it
+    /// (slot, rate). See `lastSample`.
+    let recorded: [CurrencyPair: (slot: String, rate: Double)]
 
     init(configuration: Configuration) {
         self.configuration = configuration
         cache = configuration.rrdcachedClient
+        var recorded: [CurrencyPair: (slot: String, rate: Double)] = [:]
+        if cache != nil, let record = RunRecordStore(stateDirectory: configuration.stateDirectory).load() {
+            for entry in record.pairs {
+                if let rate = entry.rate { recorded[entry.pair] = (entry.slot, rate) }
+            }
+        }
+        self.recorded = recorded
     }
 
     private func file(_ pair: CurrencyPair) -> RRDFile {
@@ -22,8 +32,16 @@ struct RRDSampleStore: SampleStore {
         let file = file(pair)
         guard file.exists else { return nil }
         do {
-            // rrd_lastupdate reads the file, so the daemon must write out what it holds first.
-            try cache?.flush(file: file)
+            // Through rrdcached, the newest slot comes from the daemon (LAST, its queue
+            // included) and, when the run record wrote that very slot, the rate from
+            // the record: no flush, so the daemon holds updates as long as it is set to
+            // (-w) and batches them. Otherwise (a failed last run, a rewind, another
+            // writer) the daemon writes the file out and librrd reads it.
+            if let cache {
+                let slot = Slot(containing: try cache.last(file: file))
+                if let known = recorded[pair], known.slot == "\(slot)" { return StoredSample(slot: slot, rate: known.rate) }
+                try cache.flush(file: file)
+            }
             let last = try file.lastUpdate()
             return StoredSample(slot: Slot(containing: last.time), rate: last.values["rate"])
         } catch {

@@ -12,8 +12,11 @@ final class StateDirectoryWatcher: @unchecked Sendable {
     private let lock = NSLock()
     private var closed = false
 
-    /// `onChange` runs on the watcher's own thread.
-    init?(directory: String, onChange: @escaping @Sendable () -> Void) {
+    /// `onChange` runs on the watcher's own thread. Its argument says whether the
+    /// writer is done: true when the batch of events ends with the run record or
+    /// the silences (the collector writes its record last), false when it ends
+    /// with an RRD file, whose run record may still follow.
+    init?(directory: String, onChange: @escaping @Sendable (_ settled: Bool) -> Void) {
         let descriptor = inotify_init1(Int32(IN_CLOEXEC))
         guard descriptor >= 0 else { return nil }
         var ends: [Int32] = [-1, -1]
@@ -41,8 +44,9 @@ final class StateDirectoryWatcher: @unchecked Sendable {
                 let count = read(descriptor, &buffer, buffer.count)
                 if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
                 guard count > 0 else { break }
-                if Self.names(in: buffer, count: count).contains(where: Self.isInteresting) {
-                    onChange()
+                let interesting = Self.names(in: buffer, count: count).filter(Self.isInteresting)
+                if let last = interesting.last {
+                    onChange(!last.hasSuffix(".rrd"))
                 }
             }
             self.lock.withLock {

@@ -1,6 +1,5 @@
 import BTCRateCore
 import Foundation
-import LibSystemd
 import Logging
 import ServiceLifecycle
 
@@ -16,6 +15,12 @@ struct WatchdogService: Service {
     /// The state directory of the watchdog this one replaces (a reload): when it
     /// differs, its alerts are resolved and its outbox carried over (StateHandover).
     var movedFrom: String? = nil
+    /// Where READY=1, STATUS= and WATCHDOG=1 go (tests give their own).
+    var serviceManager: any ServiceManager = Systemd()
+    /// Builds the notifier for the configuration (tests give one with their own sinks and clock).
+    var makeNotifier: @Sendable (Configuration, String?, Logger, any WallClock) -> AlertNotifier = {
+        AlertNotifier(configuration: $0, smtpPassword: $1, logger: $2, clock: $3)
+    }
 
     func run() async throws {
         let configuration = context.configuration
@@ -23,7 +28,7 @@ struct WatchdogService: Service {
         let store = AlertStateStore(stateDirectory: configuration.stateDirectory)
         var engine = AlertEngine(policy: configuration.alertPolicy, states: store.load())
         let rules = AlertRules(policy: configuration.alertPolicy)
-        let notifier = AlertNotifier(configuration: configuration, smtpPassword: smtpPassword, logger: logger, clock: clock)
+        let notifier = makeNotifier(configuration, smtpPassword, logger, clock)
         if let old = movedFrom, old.trimmingTrailingSlashes != configuration.stateDirectory.trimmingTrailingSlashes {
             StateHandover(from: old, to: configuration.stateDirectory, logger: logger)
                 .run(notifier: notifier, now: Int(clock.now().timeIntervalSince1970))
@@ -33,12 +38,17 @@ struct WatchdogService: Service {
         let gatherer = ObservationGatherer(configuration: configuration, hasKey: context.apiKey != nil, now: clock.now())
         let silences = SilenceReader(store: SilenceStore(stateDirectory: configuration.stateDirectory), logger: logger)
         let wakeups = WakeSignal()
-        let watcher = StateDirectoryWatcher(directory: configuration.stateDirectory) { wakeups.signal(event: true) }
+        // Whether the latest write seen was the writer's last (see StateDirectoryWatcher).
+        let settled = LockedValue(true)
+        let watcher = StateDirectoryWatcher(directory: configuration.stateDirectory) { done in
+            settled.set(done)
+            wakeups.signal(event: true)
+        }
         if watcher == nil {
             logger.warning("cannot watch \(configuration.stateDirectory) with inotify; evaluating every \(Int(configuration.watchdogPoll)) s only",
                            metadata: ["MESSAGE_ID": "\(AlertJournal.troubleMessageID)", "error_class": "inotify"])
         }
-        let pingInterval = ServiceNotifier.watchdogInterval.map { $0 / 2 }
+        let pingInterval = serviceManager.watchdogInterval.map { $0 / 2 }
         let restored = engine.firing.count
         let sinks = notifier.sinks.isEmpty ? "the journal only" : "the journal and " + notifier.sinks.map(\.name).joined(separator: ", ")
         let pairs = configuration.pairs.count == 1 ? "1 pair" : "\(configuration.pairs.count) pairs"
@@ -50,7 +60,9 @@ struct WatchdogService: Service {
 
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let now = clock.now()
+            let evaluationStart = ContinuousClock.now
             var observation = await gatherer.gather(now: now)
+            let gathered = ContinuousClock.now
             observation.outbox = notifier.backlog()
             let retired = engine.retire(where: {
                 rules.obsolescence($0, pairs: configuration.pairs, graphHealthChecked: configuration.resolvedGraphHealthURL != nil)
@@ -59,6 +71,8 @@ struct WatchdogService: Service {
             let muting = silences.muting()
             let routed = engine.route(transitions, muting: muting, now: observation.now)
             notifier.notify(routed, firing: engine.announcedFiring)
+            // For `log.level = debug` and bench/alerts.sh: what one evaluation costs.
+            logger.debug("evaluated \(observation.pairs.count) pair(s) in \(Self.milliseconds(ContinuousClock.now - evaluationStart)) ms (reading them \(Self.milliseconds(gathered - evaluationStart)) ms), \(transitions.count) transition(s)")
             if notifier.hasAlertmanager, observation.now - lastRefresh >= AlertNotifier.alertmanagerRefresh {
                 // Alertmanager must hear of firing alerts again before their endsAt,
                 // and of the Watchdog alert always: its silence is the dead-man's switch.
@@ -86,7 +100,7 @@ struct WatchdogService: Service {
                 lastHeartbeat = observation.now
             }
             let status = Self.status(observation, engine: engine, policy: configuration.alertPolicy)
-            ServiceNotifier.notify((ready ? "" : "READY=1\n") + "STATUS=\(status)" + (pingInterval != nil ? "\nWATCHDOG=1" : ""))
+            serviceManager.notify((ready ? "" : "READY=1\n") + "STATUS=\(status)" + (pingInterval != nil ? "\nWATCHDOG=1" : ""))
             ready = true
 
             // Sleep until the earliest of: the poll interval, a pending alert's
@@ -112,8 +126,10 @@ struct WatchdogService: Service {
             } onCancel: {
                 wakeups.stop()
             }
-            // The collector writes the RRD file, then the run record: let it finish.
-            if byEvent { try? await Task.sleep(for: .milliseconds(250)) }
+            // The collector writes the RRD file, then the run record: after an RRD
+            // file alone, give it a moment to finish. After the record (or a silence),
+            // evaluate at once.
+            if byEvent && !settled.get() { try? await Task.sleep(for: .milliseconds(250)) }
         }
         // A reload stops this loop to start a new one, so STOPPING=1 and the last
         // log line come from the command, once the process really stops.
@@ -121,6 +137,11 @@ struct WatchdogService: Service {
         // A bounded drain: what cannot go within 5 s stays in the outbox, and the
         // next watchdog (this process after a reload, or after a restart) sends it.
         await notifier.shutdown(drainFor: 5)
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.2f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }
 
     /// "3 pairs fresh, 1 alert firing"
