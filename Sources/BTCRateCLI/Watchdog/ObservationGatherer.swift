@@ -27,6 +27,11 @@ final class ObservationGatherer: @unchecked Sendable {
     private var lastJump: (at: Int, seconds: Int)?
     /// btcrate's units were seen over D-Bus once: losing sight of them later is news.
     private var sawUnits = false
+    /// timedated's last answer and when it came: asked at most every 5 minutes, not
+    /// at every evaluation (each question bus-activates timedated, which exits when
+    /// idle; ClockNotSynchronised waits 30 minutes anyway).
+    private var lastSynchronised: (answer: Bool, at: Double)?
+    static let synchronisedCacheSeconds = 300.0
 
     static let units = ["btcrate-collector.timer", "btcrate-collector.service", "btcrate-graph.service", "btcrate-watchdog.service"]
 
@@ -133,6 +138,14 @@ final class ObservationGatherer: @unchecked Sendable {
         }
     }
 
+    private func clockSynchronised(_ bus: SystemBus) -> Bool? {
+        let now = sinceBoot()
+        if let last = lastSynchronised, now - last.at < Self.synchronisedCacheSeconds { return last.answer }
+        let answer = try? bus.clockSynchronised()
+        lastSynchronised = answer.map { ($0, now) }
+        return answer
+    }
+
     /// The units' states (nil when btcrate's units are not installed or there is no
     /// systemd), why they cannot be seen when they could before, and timedated's
     /// verdict on the clock (nil when it cannot be asked). A call that fails drops
@@ -143,7 +156,7 @@ final class ObservationGatherer: @unchecked Sendable {
         guard let bus else { return (nil, sawUnits ? "the system bus cannot be opened" : nil, nil) }
         do {
             let timer = try bus.unit(Self.units[0])
-            let synchronised = try? bus.clockSynchronised()
+            let synchronised = clockSynchronised(bus)
             guard timer.loadState == "loaded" else { return (nil, nil, synchronised) }
             // The timer's answer shows the connection works; one unit that cannot be
             // read (not installed) is left out.
