@@ -31,6 +31,7 @@ public struct GraphService: Sendable {
     public func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ResponseHeadersMiddleware(metrics: metrics))
+        router.add(middleware: HostCheckMiddleware(allowed: configuration.resolvedAllowedHosts))
         let endpoints = GraphEndpoints(service: self)
         router.get("/") { _, _ in Self.asset(PageHTML.index, type: "text/html; charset=utf-8") }
         router.get("/static/app.js") { _, _ in Self.asset(PageScript.app, type: "text/javascript; charset=utf-8") }

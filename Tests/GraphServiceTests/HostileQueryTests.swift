@@ -63,6 +63,55 @@ import Testing
         }
     }
 
+    /// librrd reads small numbers as times of day or YYYYMMDD dates: a numeric
+    /// time before 1980 is a 400 that says so, never a 500 or a wrong graph.
+    @Test func numericTimesBefore1980AreRefusedWithAClearReason() async throws {
+        let fixture = try GraphFixture()
+        try await fixture.application().test(.router) { client in
+            for query in ["start=20200101", "start=0&end=600", "start=315532799&end=now", "end=1200"] {
+                try await client.execute(uri: "/graph.png?\(query)", method: .get) { response in
+                    #expect(response.status == .badRequest, "\(query) gave \(response.status)")
+                    #expect(response.body.text.contains("before 1980-01-01"), "\(query): \(response.body.text)")
+                }
+            }
+            try await client.execute(uri: "/graph.json?start=315532800&end=315619200", method: .get) { response in
+                #expect(response.status != .badRequest && response.status.code < 500)
+            }
+        }
+    }
+
+    /// DNS rebinding: a foreign Host gets 421, on every endpoint; the default list
+    /// holds localhost, and * turns the check off.
+    @Test func aForeignHostHeaderGets421() async throws {
+        let fixture = try GraphFixture()
+        fixture.configuration.allowedHosts = ["graphs.example.org"]
+        // The test client always sends Host: localhost, which this list leaves out.
+        try await fixture.application().test(.router) { client in
+            for uri in ["/", "/data.json", "/alerts.json", "/metrics", "/healthz", "/graph.png"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status.code == 421, "\(uri) gave \(response.status)")
+                    #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+                }
+            }
+        }
+        let open = try GraphFixture()
+        open.configuration.allowedHosts = ["*"]
+        try await open.application().test(.router) { client in
+            try await client.execute(uri: "/data.json", method: .get) { #expect($0.status == .ok) }
+        }
+        let byDefault = try GraphFixture()
+        try await byDefault.application().test(.router) { client in
+            try await client.execute(uri: "/data.json", method: .get) { #expect($0.status == .ok) }
+        }
+        #expect(HostCheckMiddleware<BasicRequestContext>.host(of: "Example.ORG:8610") == "example.org")
+        #expect(HostCheckMiddleware<BasicRequestContext>.host(of: "[::1]:8610") == "::1")
+        #expect(HostCheckMiddleware<BasicRequestContext>.host(of: "evil.example") == "evil.example")
+        var configuration = Configuration()
+        configuration.listen = ListenAddress(host: "0.0.0.0", port: 8610)
+        configuration.externalURL = "https://btc.example.net/graphs/"
+        #expect(configuration.resolvedAllowedHosts == ["0.0.0.0", "localhost", "127.0.0.1", "::1", "btc.example.net"])
+    }
+
     @Test func parsingIsStrictAtTheDomainLevel() throws {
         let pairs = [try CurrencyPair(parsing: "BTC-USD")]
         let query = try GraphQuery(rawQuery: "pair=BTC-USD&start=-6h&end=now&width=640&height=240&style=band&points=50", pairs: pairs)

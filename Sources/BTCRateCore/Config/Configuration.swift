@@ -34,6 +34,9 @@ public struct Configuration: Sendable, Equatable {
     public var staleAfter = 1800.0
     /// Rendered graphs kept in memory.
     public var graphCacheEntries = 256
+    /// graph.allowed_hosts: the Host headers the graph service answers; nil is
+    /// the default list (see `resolvedAllowedHosts`), ["*"] any host.
+    public var allowedHosts: [String]?
     /// Thresholds and timings of the alert rules.
     public var alertPolicy = AlertPolicy()
     /// The watchdog evaluates at least this often, besides reacting to new run records at once.
@@ -52,6 +55,30 @@ public struct Configuration: Sendable, Equatable {
     public var resolvedGraphHealthURL: String? {
         guard let url = graphHealthURL else { return nil }
         return url.isEmpty ? "http://\(listen.loopbackIfWildcard)/healthz" : url
+    }
+
+    /// The host names (lowercased, IPv6 without brackets) the graph service
+    /// answers, or nil for any. Default: the listen address's host, localhost,
+    /// 127.0.0.1, ::1 and the hosts of the external URL and the watchdog's graph_url. A page on another name
+    /// that resolves here (DNS rebinding) gets 421 and cannot read the data.
+    public var resolvedAllowedHosts: Set<String>? {
+        if let allowedHosts {
+            return allowedHosts.contains("*") ? nil : Set(allowedHosts.map { Self.hostName($0) })
+        }
+        var hosts: Set<String> = [Self.hostName(listen.host), "localhost", "127.0.0.1", "::1"]
+        // The names btcrate itself uses for the service: links in notifications, and
+        // the watchdog's health check (which must never get 421 from its own service).
+        for url in [resolvedExternalURL, resolvedGraphHealthURL].compactMap({ $0 }) {
+            if let host = URLComponents(string: url)?.host, !host.isEmpty { hosts.insert(Self.hostName(host)) }
+        }
+        return hosts
+    }
+
+    /// "Example.org", "[::1]" → "example.org", "::1".
+    static func hostName(_ text: String) -> String {
+        var host = text.lowercased()
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host
     }
 
     /// Where notifications link to; a wildcard listen address (a container's

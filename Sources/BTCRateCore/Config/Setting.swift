@@ -127,6 +127,16 @@ extension Setting {
                 defaultText: "127.0.0.1:8610", help: "Address of the graph service, host:port.") { config, value throws(ConfigError) in
             config.listen = try ListenAddress(parsing: value)
         },
+        Setting(section: "graph", key: "allowed_hosts", environment: "BTCRATE_GRAPH_ALLOWED_HOSTS",
+                defaultText: "", help: "Host headers the graph service answers, comma-separated; other hosts get 421. Empty: the listen host, localhost, 127.0.0.1, [::1] and the hosts of watchdog.external_url and graph_url; * allows any.") { config, value throws(ConfigError) in
+            let hosts = Parse.list(value)
+            for host in hosts where host != "*" {
+                guard host.count <= 253, !host.contains("/"), !host.contains(" "), host.allSatisfy({ $0.isASCII }) else {
+                    throw ConfigError("'\(host)' is not a host name or address")
+                }
+            }
+            config.allowedHosts = hosts.isEmpty ? nil : hosts
+        },
         Setting(section: "graph", key: "stale_after", environment: "BTCRATE_STALE_AFTER",
                 defaultText: "30m", help: "Newest sample age at which /healthz reports unhealthy.") { config, value throws(ConfigError) in
             config.staleAfter = try Parse.duration(value, in: 60...604_800)

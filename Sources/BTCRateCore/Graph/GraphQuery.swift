@@ -24,6 +24,8 @@ public struct GraphQuery: Sendable, Equatable {
     public static let pointsRange = 10...10_000
     /// Shortest range: three slots. Longest: the daily archive's hundred years.
     public static let rangeBounds = 1800...(101 * 366 * 86_400)
+    /// 1980-01-01: no numeric time before it is accepted.
+    public static let earliestTime = 315_532_800
 
     /// What went wrong, in a few words for a 400 answer.
     public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
@@ -97,6 +99,11 @@ public struct GraphQuery: Sendable, Equatable {
         guard let text else { return value }
         guard let spec = TimeSpec(parsing: text) else {
             throw Invalid("\(name) must be Unix seconds, 'now' or a relative time such as -6h, -30d, -1y")
+        }
+        // librrd reads small numbers as times of day or YYYYMMDD dates (start=20200101
+        // became 2020-01-01): numbers that early are refused, never handed on.
+        if case .absolute(let seconds) = spec, seconds < Self.earliestTime {
+            throw Invalid("\(name)=\(text) is before 1980-01-01 (Unix \(Self.earliestTime)): numeric times are Unix seconds, not dates")
         }
         return spec
     }
