@@ -1,3 +1,4 @@
+import BTCRateCore
 import HTTPTypes
 import Hummingbird
 
@@ -23,11 +24,11 @@ struct HostCheckMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// "Example.org:8610" → "example.org", "[::1]:8610" → "::1".
     static func host(of authority: String) -> String {
-        let text = authority.lowercased()
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            return String(text[text.index(after: text.startIndex)..<close])
+        // The port goes: after "]" for IPv6, after the only colon otherwise.
+        var host = Substring(authority)
+        if let colon = host.lastIndex(of: ":"), host.hasPrefix("[") ? host[..<colon].hasSuffix("]") : host.firstIndex(of: ":") == colon {
+            host = host[..<colon]
         }
-        if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon { return String(text[..<colon]) }
-        return text
+        return Configuration.hostName(String(host))
     }
 }

@@ -52,9 +52,11 @@ public final class RRDCachedClient: Sendable {
         let address = address
         let answer = Answer()
         try DaemonGate.shared.perform("rrdc_last", path: file.path, address: address, timeout: timeout) {
-            _ = try withRRDErrorContext(call: "rrdc_connect", path: address, { rrdc_connect(address) }, failed: { $0 != 0 })
-            let time = try withRRDErrorContext(call: "rrdc_last", path: file.path, { rrdc_last(file.path) }, failed: { $0 <= 0 })
-            answer.set(Int(time))
+            try Self.connected(to: address, "rrdc_last", file) {
+                let time = rrdc_last(file.path)   // -1 on failure
+                answer.set(Int(time))
+                return time > 0 ? 0 : -1
+            }
         }
         return answer.get()
     }

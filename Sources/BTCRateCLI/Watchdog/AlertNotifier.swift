@@ -164,7 +164,7 @@ final class AlertNotifier: Sendable {
             let list = firing.filter(aboutOthers)
             do {
                 let (_, dropped) = try outbox.enqueue(group, sink: courier.sink.name, now: now, firing: list,
-                                                      holdFor: courier.sink.batches ? groupWait : 0)
+                                                      holdFor: courier.batching ? groupWait : 0)
                 if !dropped.isEmpty {
                     logger.warning("the outbox for \(courier.sink.name) holds \(Outbox.maxPerSink) notifications; dropped the \(dropped.count) oldest", metadata: [
                         "MESSAGE_ID": "\(Self.deliveryMessageID)", "sink": "\(courier.sink.name)", "error_class": "delivery_given_up",

@@ -15,12 +15,6 @@ struct StateHandover {
     let to: String
     let logger: Logger
 
-    init(from: String, to: String, logger: Logger) {
-        self.from = from
-        self.to = to
-        self.logger = logger
-    }
-
     func run(notifier: AlertNotifier, now: Int) {
         let carried = carryOutbox(into: notifier.outbox)
         let store = AlertStateStore(stateDirectory: from)

@@ -65,14 +65,20 @@ public struct Outbox: Sendable {
 
     func sinkDirectory(_ sink: String) -> String { directory + "/" + sink }
 
+    @discardableResult
+    func makeSinkDirectory(_ sink: String) throws -> String {
+        let folder = sinkDirectory(sink)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o750])
+        return folder
+    }
+
     /// Queues `transitions` for `sink`. Returns the entry's file name, and the
     /// names of entries dropped to keep the bound.
     @discardableResult
     public func enqueue(_ transitions: [Transition], sink: String, now: Double, firing: [AlertState]? = nil,
                         holdFor: Double = 0) throws -> (name: String, dropped: [String]) {
-        let folder = sinkDirectory(sink)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o750])
+        let folder = try makeSinkDirectory(sink)
         let number = Self.sequence.withLock { value -> Int in
             value += 1
             return value
@@ -125,8 +131,7 @@ public struct Outbox: Sendable {
     /// the two can repeat a notification but never lose one.
     public func move(sink: String, name: String, to other: Outbox) throws {
         guard let entry = read(sink: sink, name: name) else { return }
-        try FileManager.default.createDirectory(atPath: other.sinkDirectory(sink), withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o750])
+        try other.makeSinkDirectory(sink)
         try other.write(entry, name: name)
         remove(sink: sink, name: name)
     }

@@ -74,8 +74,8 @@ public struct Configuration: Sendable, Equatable {
         return hosts
     }
 
-    /// "Example.org", "[::1]" → "example.org", "::1".
-    static func hostName(_ text: String) -> String {
+    /// "Example.org", "[::1]" → "example.org", "::1": host names as graph.allowed_hosts compares them.
+    public static func hostName(_ text: String) -> String {
         var host = text.lowercased()
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return host
