@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Layers, from the bottom up (see README "Code layout"):
-//   C modules (CRRD, CCurl, CSystemd)  -> one per system library, shims only where Swift cannot call
+//   C modules (CRRD, CCurl, CSystemd,  -> one per system library, shims only where Swift cannot call
+//              CSpawn)                    (CSpawn: libc's GNU extensions for spawning render workers)
+//   BlockingCalls                       -> the one bounded thread pool for blocking calls (NIO's NIOThreadPool)
 //   Lib* wrappers                       -> a thin Swift API per C library
 //   BTCRateCore                         -> domain logic in pure Swift (no C)
 //   BTCRateCLI                          -> wires the domain to the wrappers; the subcommands
@@ -20,16 +22,25 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: C libraries
         .systemLibrary(name: "CRRD", pkgConfig: "librrd", providers: [.apt(["librrd-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CSpawn"),
+
+        // MARK: blocking calls off the cooperative pool
+        .target(name: "BlockingCalls", dependencies: [
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
 
         // MARK: thin Swift wrappers, one per C library
         .target(name: "LibRRD", dependencies: ["CRRD"]),
-        .target(name: "LibCurl", dependencies: ["CCurl"]),
+        .target(name: "LibCurl", dependencies: ["CCurl", "BlockingCalls"]),
         .target(name: "LibSystemd", dependencies: [
             "CSystemd",
             .product(name: "Logging", package: "swift-log"),
@@ -37,21 +48,30 @@ let package = Package(
 
         // MARK: domain
         .target(name: "BTCRateCore", dependencies: [
+            "BlockingCalls",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: services
-        // The graph service: HTTP endpoints, the render thread, the cache, the page.
+        // The graph service: HTTP endpoints and connections, the render workers, the cache, the page.
         .target(name: "BTCRateGraph", dependencies: [
-            "BTCRateCore", "LibRRD", "LibSystemd",
+            "BTCRateCore", "LibRRD", "LibSystemd", "CSpawn", "BlockingCalls",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: application
         .target(name: "BTCRateCLI", dependencies: [
-            "BTCRateCore", "BTCRateGraph", "LibRRD", "LibCurl", "LibSystemd",
+            "BTCRateCore", "BTCRateGraph", "LibRRD", "LibCurl", "LibSystemd", "BlockingCalls",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,9 +93,15 @@ let package = Package(
             "LibRRD", "LibCurl", "LibSystemd", "FakePriceServer", "BTCRateTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // "btcrate": the render workers the graph service spawns are the real binary.
         .testTarget(name: "GraphServiceTests", dependencies: [
-            "BTCRateGraph", "BTCRateCore", "LibRRD", "BTCRateTestSupport",
+            "BTCRateGraph", "BTCRateCore", "LibRRD", "BTCRateTestSupport", "btcrate",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),

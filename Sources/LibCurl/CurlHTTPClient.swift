@@ -1,5 +1,5 @@
+import BlockingCalls
 import CCurl
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,14 +15,10 @@ public struct CurlHTTPClient: Sendable {
         self.userAgent = userAgent
     }
 
-    /// Runs the transfer on a Dispatch worker thread, never on the cooperative
-    /// pool, because `curl_easy_perform` blocks until the transfer ends.
+    /// Runs the transfer on the pool for blocking calls (`Blocking`), never on
+    /// the cooperative pool, because `curl_easy_perform` blocks until the transfer ends.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try self.perform(request) })
-            }
-        }
+        try await Blocking.run { try self.perform(request) }
     }
 
     /// The blocking form of `send`.

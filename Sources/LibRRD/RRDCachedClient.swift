@@ -49,16 +49,28 @@ public final class RRDCachedClient: Sendable {
     /// updates included, without writing anything out. The daemon rounds it down
     /// to the step.
     public func last(file: RRDFile) throws -> Int {
-        let address = address
         let answer = Answer()
-        try DaemonGate.shared.perform("rrdc_last", path: file.path, address: address, timeout: timeout) {
-            try Self.connected(to: address, "rrdc_last", file) {
+        try DaemonGate.shared.perform("rrdc_last", path: file.path, address: address, timeout: timeout,
+                                      Self.lastCall(address, file, answer))
+        return answer.get()
+    }
+
+    /// `last` for async callers: the task waits, no thread is blocked.
+    public func last(file: RRDFile) async throws -> Int {
+        let answer = Answer()
+        try await DaemonGate.shared.perform("rrdc_last", path: file.path, address: address, timeout: timeout,
+                                            Self.lastCall(address, file, answer))
+        return answer.get()
+    }
+
+    private static func lastCall(_ address: String, _ file: RRDFile, _ answer: Answer) -> @Sendable () throws -> Void {
+        {
+            try connected(to: address, "rrdc_last", file) {
                 let time = rrdc_last(file.path)   // -1 on failure
                 answer.set(Int(time))
                 return time > 0 ? 0 : -1
             }
         }
-        return answer.get()
     }
 
     /// Carries a value out of the gate's worker.

@@ -58,4 +58,9 @@ public struct RRDGraphResult: Sendable {
     public let image: [UInt8]
     /// Every other key `rrd_graph_v` reported.
     public let fields: [String: RRDInfoValue]
+
+    public init(image: [UInt8], fields: [String: RRDInfoValue]) {
+        self.image = image
+        self.fields = fields
+    }
 }

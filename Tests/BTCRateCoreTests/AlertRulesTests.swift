@@ -120,6 +120,21 @@ import Testing
         #expect(condition(.graphServiceDown, observation) == nil && condition(.unitFailed, observation) == nil)
     }
 
+    /// /healthz's 503 about stale data is up (RateStale covers it); "starved", no
+    /// render worker free within graph.render_timeout, is down: nobody gets a graph.
+    @Test func aStarvedGraphServiceIsDownAndAStaleOneIsUp() {
+        func body(_ json: String) -> [UInt8] { Array(json.utf8) }
+        #expect(Observation.Reachability.health(status: 200, body: body(#"{"status":"ok"}"#)) == .up)
+        #expect(Observation.Reachability.health(status: 503, body: body(#"{"status":"unhealthy","reasons":["BTC-USD: newest sample is 4000 s old"]}"#)) == .up)
+        let starved = Observation.Reachability.health(status: 503, body: body(
+            #"{"status":"starved","reasons":["renders: the render queue is full (64 of 64 waiting)","BTC-USD: fine"]}"#))
+        #expect(starved == .down("HTTP 503, starved: the render queue is full (64 of 64 waiting)"))
+        #expect(Observation.Reachability.health(status: 500, body: []) == .down("HTTP 500"))
+        let observation = observe { $0.graphService = starved }
+        let down = condition(.graphServiceDown, observation)
+        #expect(down?.active == true && down?.summary == "the graph service cannot render graphs")
+    }
+
     /// D-Bus broke after the units were seen: UnitFailed says it cannot see them
     /// (a warning), and a failure already firing stays firing at its severity.
     @Test func unitFailedSaysWhenItCannotSeeTheUnits() {

@@ -255,9 +255,16 @@ import Testing
             #expect(text.contains("btcrate_http_requests_total{endpoint=\"/graph.png\",status=\"200\"} 1"))
             #expect(text.contains("btcrate_http_requests_total{endpoint=\"/graph.png\",status=\"400\"} 1"))
             #expect(text.contains("btcrate_render_seconds_bucket{le=\"+Inf\"} 1"))
-            #expect(text.contains("btcrate_newest_sample_age_seconds{pair=\"BTC-USD\"} 37"))
+            #expect(text.contains("btcrate_newest_sample_age_seconds{pair=\"BTC-USD\"} 37.0"))
+            #expect(text.contains("btcrate_rate{pair=\"BTC-USD\"} \(GraphFixture.price(GraphFixture.lastSlot))"))
+            #expect(text.contains("btcrate_rate_timestamp_seconds{pair=\"BTC-USD\"} \(Double(GraphFixture.lastSlot))"))
+            #expect(text.contains("btcrate_render_queue_wait_seconds_count 1"))
+            #expect(text.contains("btcrate_render_worker_restarts_total{reason=\"crash\"} 0"))
+            #expect(text.contains("btcrate_render_jobs_rejected_total 0"))
+            #expect(text.contains("btcrate_render_workers "))
             // Each family's HELP and TYPE appear once, before its samples.
-            for family in ["btcrate_http_requests_total", "btcrate_render_seconds", "btcrate_newest_sample_age_seconds"] {
+            for family in ["btcrate_http_requests_total", "btcrate_render_seconds", "btcrate_newest_sample_age_seconds",
+                           "btcrate_rate", "btcrate_render_queue_wait_seconds", "btcrate_render_jobs_dropped_total"] {
                 #expect(text.components(separatedBy: "# TYPE \(family) ").count == 2)
             }
         }

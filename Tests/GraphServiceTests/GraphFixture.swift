@@ -24,8 +24,14 @@ final class GraphFixture: @unchecked Sendable {
 
     static func price(_ time: Int) -> Double { 40_000 + Double((time / 600) % 1000) }
 
-    init(writeData: Bool = true) throws {
+    /// How render workers are started (the real binary, unless a test breaks them).
+    let workerCommand: WorkerCommand
+
+    init(writeData: Bool = true, workers: WorkerCommand = GraphFixture.workers) throws {
+        workerCommand = workers
         configuration.stateDirectory = directory.path
+        // Two workers whatever the machine, so that tests see the same pool everywhere.
+        configuration.renderWorkers = 2
         guard writeData else { return }
         let file = RRDFile(path: configuration.rrdPath(for: pair))
         try file.create(step: 600, start: Self.firstSlot - 600, definitions: RRDLayout.definitions)
@@ -39,7 +45,15 @@ final class GraphFixture: @unchecked Sendable {
         }
     }
 
-    lazy var service = GraphService(configuration: configuration, clock: clock, logger: log.logger(level: .info))
+    lazy var service = GraphService(configuration: configuration, workerCommand: workerCommand, clock: clock,
+                                    logger: log.logger(level: .info))
+
+    /// The render workers are the real `btcrate` binary, built beside the tests:
+    /// the test runner cannot be one.
+    static var workers: WorkerCommand {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("btcrate").path
+        return WorkerCommand(executable: binary, arguments: [binary, "render-worker"])
+    }
 
     func application() -> some ApplicationProtocol {
         service.buildApplication()

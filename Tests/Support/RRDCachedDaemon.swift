@@ -15,6 +15,10 @@ public final class RRDCachedDaemon {
         // -g: foreground; -w/-f: hold writes; -B -b: only files under the directory; -j: its journal there.
         process.arguments = ["-g", "-l", address, "-w", "3600", "-f", "7200", "-B", "-b", directory,
                              "-p", directory + "/rrdcached.pid", "-j", directory]
+        // Not the test runner's stdout: a test process that crashes would leave the
+        // daemon holding the pipe, and `swift test` waiting for it for ever.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         try process.run()
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
     }

@@ -19,7 +19,8 @@ public struct BTCRateCommand: AsyncParsableCommand {
             """,
         version: BTCRateVersion.current,
         subcommands: [CollectCommand.self, RunCommand.self, GraphCommand.self, WatchdogCommand.self, AlertsCommand.self,
-                      BackfillCommand.self, RewindCommand.self, ConfigCommand.self, HealthcheckCommand.self, UnitFailedCommand.self]
+                      BackfillCommand.self, RewindCommand.self, ConfigCommand.self, HealthcheckCommand.self, UnitFailedCommand.self,
+                      RenderWorkerCommand.self]
     )
 
     public init() {}

@@ -1,4 +1,5 @@
 import BTCRateCore
+import BlockingCalls
 import Foundation
 import Logging
 
@@ -13,6 +14,10 @@ struct AppContext {
     static func load(configPath: String?, component: String) throws -> AppContext {
         switch attempt(configPath: configPath, component: component) {
         case .success(let context):
+            // The collector (collect, backfill, run) holds a thread per transfer in flight;
+            // the graph service and the watchdog need only a few for file reads and D-Bus.
+            let collecting: Set<String> = ["collector", "backfill"]
+            Blocking.configure(threads: (collecting.contains(component) ? context.configuration.concurrency : 0) + Blocking.defaultThreads)
             return context
         case .failure(let error):
             let logger = LoggingSetup.logger(component, level: "info")

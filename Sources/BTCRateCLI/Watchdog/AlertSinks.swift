@@ -1,4 +1,5 @@
 import BTCRateCore
+import BlockingCalls
 import Foundation
 import LibCurl
 
@@ -87,9 +88,7 @@ struct EmailSink: AlertSink {
             // combination too): a password never crosses the network in clear text.
             requireTLS: notify.smtpStartTLS || notify.smtpUsername != nil || (notify.smtpURL ?? "").hasPrefix("smtps://"),
             timeout: notify.timeout, caFile: notify.smtpCAFile)
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            DispatchQueue.global().async { continuation.resume(with: Result { try CurlMailer().send(message) }) }
-        }
+        try await Blocking.run { try CurlMailer().send(message) }
     }
 
     /// RFC 5322 headers (Date, From, To, Subject, Message-ID, MIME) and a UTF-8 body.

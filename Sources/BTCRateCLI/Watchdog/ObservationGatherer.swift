@@ -1,4 +1,5 @@
 import BTCRateCore
+import BlockingCalls
 import Foundation
 import LibCurl
 import BTCRateGraph
@@ -46,15 +47,13 @@ final class ObservationGatherer: @unchecked Sendable {
     func gather(now: Date) async -> Observation {
         let wall = now.timeIntervalSince1970
         noteClock(wall: wall)
-        // librrd reads block: do them on a Dispatch thread, not the cooperative pool
-        // (which `btcrate run` shares with the graph service).
+        // librrd and file reads block: they run on the pool for blocking calls, not
+        // the cooperative pool (which `btcrate run` shares with the graph service).
         // The run record once per evaluation, not once per pair: it names every pair.
-        let record = RunRecordStore(stateDirectory: configuration.stateDirectory).load()
-        let runs = Dictionary((record?.pairs ?? []).map { ($0.pair, $0) }, uniquingKeysWith: { $1 })
-        let pairs = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: self.configuration.pairs.map { self.pairData($0, run: runs[$0], now: Int(wall)) })
-            }
+        let (record, pairs) = await Blocking.perform { () -> (RunRecord?, [Observation.PairData]) in
+            let record = RunRecordStore(stateDirectory: self.configuration.stateDirectory).load()
+            let runs = Dictionary((record?.pairs ?? []).map { ($0.pair, $0) }, uniquingKeysWith: { $1 })
+            return (record, self.configuration.pairs.map { self.pairData($0, run: runs[$0], now: Int(wall)) })
         }
         // Whether the collector has a key is the collector's to say (its run record):
         // under systemd only the collector unit is given the credential.
@@ -62,13 +61,12 @@ final class ObservationGatherer: @unchecked Sendable {
         var observation = Observation(now: Int(wall), watchingSince: watchingSince, pairs: pairs,
                                       sources: configuration.sources, hasAlphaVantageKey: keyless.map { !$0 } ?? hasKey)
         observation.clockJump = lastJump
-        (observation.diskFreeFraction, observation.diskFreeBytes) = diskFree()
+        (observation.diskFreeFraction, observation.diskFreeBytes) = await Blocking.perform { self.diskFree() }
         if let url = configuration.resolvedGraphHealthURL {
             observation.graphService = await graphHealth(url)
         }
-        (observation.units, observation.unitsUnseen, observation.clockSynchronised) = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: self.systemState()) }
-        }
+        // sd-bus calls block (each for at most 3 s).
+        (observation.units, observation.unitsUnseen, observation.clockSynchronised) = await Blocking.perform { self.systemState() }
         return observation
     }
 
@@ -132,7 +130,7 @@ final class ObservationGatherer: @unchecked Sendable {
     private func graphHealth(_ url: String) async -> Observation.Reachability {
         do {
             let response = try await http.send(HTTPRequest(url: url, connectTimeout: 2, totalTimeout: 5, maxBodyBytes: 65_536))
-            return response.status == 200 || response.status == 503 ? .up : .down("HTTP \(response.status)")
+            return .health(status: response.status, body: response.body)
         } catch {
             return .down("\(error)")
         }

@@ -1,4 +1,5 @@
 import BTCRateCore
+import BlockingCalls
 import Foundation
 import Logging
 
@@ -64,16 +65,48 @@ final class OutboxCourier: Sendable {
 
     /// One look at the head of the queue; returns how long to wait before the next
     /// (0: go on at once). The queue is rescanned at least every 30 s, for entries
-    /// that another process queued (the unit-failure notice).
+    /// that another process queued (the unit-failure notice). The outbox's files
+    /// are read and written on the pool for blocking calls (`Blocking`); only the
+    /// delivery awaits here.
     func step() async -> Double {
-        guard let name = outbox.names(sink: sink.name).first else { return 30 }
-        guard let claim = outbox.claim(sink: sink.name, name: name) else { return 1 }   // another courier has it
-        guard var entry = outbox.read(sink: sink.name, name: name) else {
+        let attempt: Attempt
+        switch await Blocking.perform({ self.head() }) {
+        case .wait(let seconds): return seconds
+        case .attempt(let ready): attempt = ready
+        }
+        do {
+            try await sink.deliver(attempt.entry.transitions, firing: attempt.entry.firing ?? [], payloads: payloads)
+            await Blocking.perform { self.delivered(attempt) }
+            return 0
+        } catch {
+            await Blocking.perform { self.failed(attempt, error: "\(error)") }
+            return 0.01
+        }
+    }
+
+    /// The head of the queue, claimed and with what joins it, ready to send.
+    struct Attempt: Sendable {
+        let name: String
+        let entry: Outbox.Entry
+        let claim: Outbox.Claim
+        let joined: [(name: String, entry: Outbox.Entry, claim: Outbox.Claim)]
+    }
+
+    enum Head: Sendable {
+        case wait(Double)
+        case attempt(Attempt)
+    }
+
+    /// Reads the head of the queue: what to send now, or how long to wait.
+    private func head() -> Head {
+        guard let name = outbox.names(sink: sink.name).first else { return .wait(30) }
+        guard let claim = outbox.claim(sink: sink.name, name: name) else { return .wait(1) }   // another courier has it
+        guard let entry = outbox.read(sink: sink.name, name: name) else {
             outbox.setAside(sink: sink.name, name: name)
             logger.warning("outbox entry \(name) for \(sink.name) cannot be read; set aside as \(name).corrupt", metadata: [
                 "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "error_class": "delivery_failed",
             ])
-            return 0
+            return .wait(0)
         }
         let now = clock.now().timeIntervalSince1970
         if now - entry.createdAt > giveUpAfter {
@@ -82,55 +115,58 @@ final class OutboxCourier: Sendable {
                 "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "alerts": "\(Self.names(entry))",
                 "error_class": "delivery_given_up",
             ])
-            return 0
+            return .wait(0)
         }
         // On shutdown a group still in its group_wait goes now; a retry keeps its backoff.
         let flushing = mode.get() == .draining && entry.attempts == 0
-        if entry.nextAttemptAt > now && !flushing { return min(entry.nextAttemptAt - now, 30) }
+        if entry.nextAttemptAt > now && !flushing { return .wait(min(entry.nextAttemptAt - now, 30)) }
         let joined = batching ? joinable(after: name) : []
-        entry = entry.absorbing(joined.map(\.entry))
-        do {
-            try await sink.deliver(entry.transitions, firing: entry.firing ?? [], payloads: payloads)
-            outbox.remove(sink: sink.name, name: name)
-            for later in joined { outbox.remove(sink: sink.name, name: later.name) }
-            withExtendedLifetime((claim, joined)) {}
-            let delay = Int((clock.now().timeIntervalSince1970 - entry.createdAt).rounded())
-            if entry.attempts > 0 {
-                logger.notice("alerts delivered to \(sink.name) after \(entry.attempts + 1) attempts, \(delay) s late: \(Self.names(entry))", metadata: [
-                    "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "alerts": "\(Self.names(entry))",
-                    "attempts": "\(entry.attempts + 1)", "delay_seconds": "\(delay)",
-                ])
-            } else {
-                logger.info("alerts delivered to \(sink.name): \(Self.names(entry))", metadata: [
-                    "sink": "\(sink.name)", "alerts": "\(Self.names(entry))",
-                ])
-            }
-            return 0
-        } catch {
-            entry.attempts += 1
-            entry.lastError = "\(error)"
-            let wait = Outbox.backoff(afterFailures: entry.attempts, base: retryDelay)
-            entry.nextAttemptAt = clock.now().timeIntervalSince1970 + wait
-            do {
-                // The merged entry replaces the head before the others go, so a crash
-                // in between can repeat a change but never lose one.
-                try outbox.write(entry, name: name)
-                for later in joined { outbox.remove(sink: sink.name, name: later.name) }
-            } catch let writeError {
-                logger.warning("outbox entry \(name) for \(sink.name) not updated: \(writeError)", metadata: [
-                    "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "error_class": "storage_error",
-                ])
-            }
-            withExtendedLifetime((claim, joined)) {}
-            // The first failure of a notification is a warning; the retries are info,
-            // and NotificationsFailing speaks once one has waited 5 minutes.
-            let level: Logger.Level = entry.attempts == 1 ? .warning : .info
-            logger.log(level: level, "alert delivery to \(sink.name) failed (attempt \(entry.attempts)), retrying in \(Int(wait.rounded(.up))) s: \(error)", metadata: [
+        return .attempt(Attempt(name: name, entry: entry.absorbing(joined.map(\.entry)), claim: claim, joined: joined))
+    }
+
+    private func delivered(_ attempt: Attempt) {
+        let (name, entry) = (attempt.name, attempt.entry)
+        outbox.remove(sink: sink.name, name: name)
+        for later in attempt.joined { outbox.remove(sink: sink.name, name: later.name) }
+        withExtendedLifetime((attempt.claim, attempt.joined)) {}
+        let delay = Int((clock.now().timeIntervalSince1970 - entry.createdAt).rounded())
+        if entry.attempts > 0 {
+            logger.notice("alerts delivered to \(sink.name) after \(entry.attempts + 1) attempts, \(delay) s late: \(Self.names(entry))", metadata: [
                 "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "alerts": "\(Self.names(entry))",
-                "error_class": "delivery_failed", "attempts": "\(entry.attempts)",
+                "attempts": "\(entry.attempts + 1)", "delay_seconds": "\(delay)",
             ])
-            return 0.01
+        } else {
+            logger.info("alerts delivered to \(sink.name): \(Self.names(entry))", metadata: [
+                "sink": "\(sink.name)", "alerts": "\(Self.names(entry))",
+            ])
         }
+    }
+
+    private func failed(_ attempt: Attempt, error: String) {
+        let name = attempt.name
+        var entry = attempt.entry
+        entry.attempts += 1
+        entry.lastError = error
+        let wait = Outbox.backoff(afterFailures: entry.attempts, base: retryDelay)
+        entry.nextAttemptAt = clock.now().timeIntervalSince1970 + wait
+        do {
+            // The merged entry replaces the head before the others go, so a crash
+            // in between can repeat a change but never lose one.
+            try outbox.write(entry, name: name)
+            for later in attempt.joined { outbox.remove(sink: sink.name, name: later.name) }
+        } catch let writeError {
+            logger.warning("outbox entry \(name) for \(sink.name) not updated: \(writeError)", metadata: [
+                "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "error_class": "storage_error",
+            ])
+        }
+        withExtendedLifetime((attempt.claim, attempt.joined)) {}
+        // The first failure of a notification is a warning; the retries are info,
+        // and NotificationsFailing speaks once one has waited 5 minutes.
+        let level: Logger.Level = entry.attempts == 1 ? .warning : .info
+        logger.log(level: level, "alert delivery to \(sink.name) failed (attempt \(entry.attempts)), retrying in \(Int(wait.rounded(.up))) s: \(error)", metadata: [
+            "MESSAGE_ID": "\(AlertNotifier.deliveryMessageID)", "sink": "\(sink.name)", "alerts": "\(Self.names(entry))",
+            "error_class": "delivery_failed", "attempts": "\(entry.attempts)",
+        ])
     }
 
     /// The entries queued behind `head` that can join it, each claimed: in order,

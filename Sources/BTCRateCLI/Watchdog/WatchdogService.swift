@@ -1,4 +1,5 @@
 import BTCRateCore
+import BlockingCalls
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -63,14 +64,17 @@ struct WatchdogService: Service {
             let evaluationStart = ContinuousClock.now
             var observation = await gatherer.gather(now: now)
             let gathered = ContinuousClock.now
-            observation.outbox = notifier.backlog()
+            // The outbox's files, the silences, the journal and alerts.json are read
+            // and written (with fsync) on the pool for blocking calls.
+            observation.outbox = await Blocking.perform { notifier.backlog() }
             let retired = engine.retire(where: {
                 rules.obsolescence($0, pairs: configuration.pairs, graphHealthChecked: configuration.resolvedGraphHealthURL != nil)
             }, now: observation.now)
             let transitions = retired + engine.apply(rules.evaluate(observation, firing: engine.firingSeverities), now: observation.now)
-            let muting = silences.muting()
+            let muting = await Blocking.perform { silences.muting() }
             let routed = engine.route(transitions, muting: muting, now: observation.now)
-            notifier.notify(routed, firing: engine.announcedFiring)
+            let announced = engine.announcedFiring
+            await Blocking.perform { notifier.notify(routed, firing: announced) }
             // For `log.level = debug` and bench/alerts.sh: what one evaluation costs.
             logger.debug("evaluated \(observation.pairs.count) pair(s) in \(Self.milliseconds(ContinuousClock.now - evaluationStart)) ms (reading them \(Self.milliseconds(gathered - evaluationStart)) ms), \(transitions.count) transition(s)")
             if notifier.hasAlertmanager, observation.now - lastRefresh >= AlertNotifier.alertmanagerRefresh {
@@ -88,7 +92,8 @@ struct WatchdogService: Service {
             // evaluated_at to tell a live watchdog from a dead one.
             var healthy = true
             do {
-                try store.save(engine.states, now: observation.now)
+                let states = engine.states, now = observation.now
+                try await Blocking.run { try store.save(states, now: now) }
             } catch {
                 healthy = false
                 logger.warning("alert state not saved: \(error)", metadata: [

@@ -224,8 +224,8 @@ public struct AlertRules: Sendable {
         if case .down(let text) = state { reason = text }
         return Condition(
             key: AlertKey(.graphServiceDown), active: state != .up, severity: .warning,
-            summary: "the graph service does not answer /healthz",
-            description: "It said: \(reason). Next step: systemctl status btcrate-graph; journalctl -u btcrate-graph.",
+            summary: reason.contains("starved") ? "the graph service cannot render graphs" : "the graph service does not answer /healthz",
+            description: "It said: \(reason). Next step: systemctl status btcrate-graph; journalctl -u btcrate-graph (a render worker killed or replaced is logged with its job); curl its /healthz for the render queue and the live workers.",
             value: reason)
     }
 

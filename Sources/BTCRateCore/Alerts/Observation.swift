@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything the alert rules look at, gathered by the watchdog in one pass.
 /// Pure data, so rules are tested with synthetic observations and a chosen `now`.
 public struct Observation: Sendable {
@@ -38,7 +40,22 @@ public struct Observation: Sendable {
         public var newest: Row? { recent.last { $0.rate != nil } }
     }
 
-    public enum Reachability: Sendable, Equatable { case up, down(String) }
+    public enum Reachability: Sendable, Equatable {
+        case up, down(String)
+
+        /// The graph service as its `/healthz` answer shows it. A 503 about the
+        /// data ("unhealthy": stale or missing samples) is up: RateStale and
+        /// StorageError cover the data. A 503 "starved" (no render worker can take
+        /// a render within graph.render_timeout) is down: nobody gets a graph.
+        public static func health(status: Int, body: [UInt8]) -> Reachability {
+            guard status == 200 || status == 503 else { return .down("HTTP \(status)") }
+            guard status == 503,
+                  let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+                  object["status"] as? String == "starved" else { return .up }
+            let reason = (object["reasons"] as? [String])?.first { $0.hasPrefix("renders: ") }
+            return .down("HTTP 503, starved: \(reason.map { String($0.dropFirst("renders: ".count)) } ?? "no render worker is free")")
+        }
+    }
 
     public struct UnitStatus: Sendable, Equatable {
         public let name: String

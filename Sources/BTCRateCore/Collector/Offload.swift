@@ -1,16 +1,14 @@
-import Dispatch
+import BlockingCalls
 
-/// Runs blocking work (file I/O, librrd) on a Dispatch worker thread, so that it
-/// never holds one of the few cooperative-pool threads.
-func offload<T: Sendable, E: Error>(_ body: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
-    let result: Result<T, E> = await withCheckedContinuation { continuation in
-        DispatchQueue.global().async {
-            do throws(E) {
-                continuation.resume(returning: .success(try body()))
-            } catch {
-                continuation.resume(returning: .failure(error))
-            }
-        }
+/// Runs a blocking storage call (librrd, file I/O) on the process's pool for
+/// blocking calls (`Blocking`), so that it never holds one of the few
+/// cooperative-pool threads. A full pool is a storage failure like any other.
+func offload<T: Sendable>(_ body: @escaping @Sendable () throws(StorageFailure) -> T) async throws(StorageFailure) -> T {
+    do {
+        return try await Blocking.run { () throws -> T in try body() }
+    } catch let failure as StorageFailure {
+        throw failure
+    } catch {
+        throw StorageFailure("\(error)")
     }
-    return try result.get()
 }

@@ -34,6 +34,17 @@ public struct Configuration: Sendable, Equatable {
     public var staleAfter = 1800.0
     /// Rendered graphs kept in memory.
     public var graphCacheEntries = 256
+    /// graph.render_workers: render worker processes; nil: one per CPU (see `resolvedRenderWorkers`).
+    public var renderWorkers: Int?
+    /// graph.render_timeout: the longest a render may wait for a worker, and the
+    /// longest a worker may take; past it the request gets 503 (and the worker is replaced).
+    public var renderTimeout = 10.0
+    /// graph.max_queue: renders that may wait for a worker; one more gets 503 at once.
+    public var graphMaxQueue = 64
+    /// graph.idle_timeout: a connection with no request in progress is closed after this long.
+    public var graphIdleTimeout = 30.0
+    /// graph.max_connections: open connections; at the limit the longest-idle one makes way.
+    public var graphMaxConnections = 1000
     /// graph.allowed_hosts: the Host headers the graph service answers; nil is
     /// the default list (see `resolvedAllowedHosts`), ["*"] any host.
     public var allowedHosts: [String]?
@@ -50,6 +61,11 @@ public struct Configuration: Sendable, Equatable {
     public var notify = NotifyConfiguration()
 
     public init() {}
+
+    /// Render worker processes to start: `graph.render_workers`, or one per CPU, 1 to 16.
+    public var resolvedRenderWorkers: Int {
+        renderWorkers ?? max(1, min(16, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    }
 
     /// The health URL the watchdog checks, resolved.
     public var resolvedGraphHealthURL: String? {

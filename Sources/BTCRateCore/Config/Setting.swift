@@ -145,6 +145,26 @@ extension Setting {
                 defaultText: "256", help: "Rendered graphs kept in memory.") { config, value throws(ConfigError) in
             config.graphCacheEntries = try Parse.integer(value, in: 1...100_000)
         },
+        Setting(section: "graph", key: "render_workers", environment: "BTCRATE_RENDER_WORKERS",
+                defaultText: "", help: "Render worker processes (1-16); empty: one per CPU.") { config, value throws(ConfigError) in
+            config.renderWorkers = value.isEmpty ? nil : try Parse.integer(value, in: 1...16)
+        },
+        Setting(section: "graph", key: "render_timeout", environment: "BTCRATE_RENDER_TIMEOUT",
+                defaultText: "10s", help: "Longest a render may wait for a worker, and longest a worker may take (then 503; the worker is replaced).") { config, value throws(ConfigError) in
+            config.renderTimeout = try Parse.duration(value, in: 1...300)
+        },
+        Setting(section: "graph", key: "max_queue", environment: "BTCRATE_GRAPH_MAX_QUEUE",
+                defaultText: "64", help: "Renders that may wait for a worker; one more gets 503 with Retry-After at once.") { config, value throws(ConfigError) in
+            config.graphMaxQueue = try Parse.integer(value, in: 1...10_000)
+        },
+        Setting(section: "graph", key: "idle_timeout", environment: "BTCRATE_GRAPH_IDLE_TIMEOUT",
+                defaultText: "30s", help: "A connection with no request in progress is closed after this long.") { config, value throws(ConfigError) in
+            config.graphIdleTimeout = try Parse.duration(value, in: 1...3600)
+        },
+        Setting(section: "graph", key: "max_connections", environment: "BTCRATE_GRAPH_MAX_CONNECTIONS",
+                defaultText: "1000", help: "Open connections at most; at the limit the longest-idle one is closed for a new one.") { config, value throws(ConfigError) in
+            config.graphMaxConnections = try Parse.integer(value, in: 16...1_000_000)
+        },
         Setting(section: "alerts", key: "stale_warning_slots", environment: "BTCRATE_STALE_WARNING_SLOTS",
                 defaultText: "2", help: "RateStale warns after this many missed slots.") { config, value throws(ConfigError) in
             config.alertPolicy.staleWarningSlots = try Parse.integer(value, in: 1...1000)

@@ -1,11 +1,13 @@
 /// Rendered answers kept by key, least recently used first out, with identical
 /// requests that arrive together produced once ("single flight").
 ///
-/// Keys include the RRD file's version, so a new sample makes old entries
-/// unreachable; they age out. Failures are never cached.
+/// Keys include the data's version, so a new sample makes old entries
+/// unreachable; they age out. Failures are never cached. The clients of a
+/// render in flight form its audience: a joining request adds its connection,
+/// and the render is dropped only if all of them leave before a worker takes it.
 public actor RenderCache<Value: Sendable> {
     private var entries: [String: (value: Value, used: UInt64)] = [:]
-    private var inFlight: [String: Task<Value, any Error>] = [:]
+    private var inFlight: [String: (task: Task<Value, any Error>, audience: RenderAudience)] = [:]
     private var clock: UInt64 = 0
     private let capacity: Int
 
@@ -15,19 +17,27 @@ public actor RenderCache<Value: Sendable> {
 
     public enum Origin: Sendable { case cache, joined, produced }
 
+    /// Cached answers only, never waiting: for revalidations and HEAD.
+    public func cached(_ key: String) -> Value? {
+        entries[key]?.value
+    }
+
     /// The cached value for `key`, or the one a request already in flight produces,
     /// or a new one from `produce`.
-    public func value(for key: String, produce: @escaping @Sendable () async throws -> Value) async throws -> (Value, Origin) {
+    public func value(for key: String, client: ClientConnection?,
+                      produce: @escaping @Sendable (RenderAudience) async throws -> Value) async throws -> (Value, Origin) {
         clock += 1
         if let entry = entries[key] {
             entries[key]?.used = clock
             return (entry.value, .cache)
         }
-        if let task = inFlight[key] {
-            return (try await task.value, .joined)
+        if let flight = inFlight[key] {
+            flight.audience.join(client)
+            return (try await flight.task.value, .joined)
         }
-        let task = Task { try await produce() }
-        inFlight[key] = task
+        let audience = RenderAudience(client)
+        let task = Task { try await produce(audience) }
+        inFlight[key] = (task, audience)
         defer { inFlight[key] = nil }
         let value = try await task.value
         store(value, for: key)

@@ -1,0 +1,48 @@
+import LibRRD
+
+/// One piece of librrd work for a render worker: `rrd_graph_v` or `rrd_xport`
+/// with arguments btcrate built itself (`GraphArguments`), never a URL's text.
+public enum RenderJob: Sendable, Equatable {
+    case graph(arguments: [String])
+    case export(arguments: [String])
+
+    var arguments: [String] {
+        switch self {
+        case .graph(let arguments), .export(let arguments): arguments
+        }
+    }
+
+    /// "graph --start 1700000000 --end 1700086400 --width 3000 ...", short enough for
+    /// a journal line that says which job a killed worker had.
+    var summary: String {
+        let kind: String
+        switch self {
+        case .graph: kind = "graph"
+        case .export: kind = "export"
+        }
+        let interesting: Set<String> = ["--start", "--end", "--width", "--height", "--step", "--maxrows"]
+        var words = [kind]
+        for (index, argument) in arguments.enumerated() where interesting.contains(argument) && index + 1 < arguments.count {
+            words.append("\(argument.dropFirst(2))=\(arguments[index + 1])")
+        }
+        if let file = arguments.lazy.compactMap(Self.file(in:)).first { words.append("file=\(file)") }
+        return words.joined(separator: " ")
+    }
+
+    /// The RRD file a DEF names (`DEF:rate=/var/lib/btcrate/BTC-USD.rrd:rate:AVERAGE`).
+    private static func file(in argument: String) -> String? {
+        guard argument.hasPrefix("DEF:"), let equals = argument.firstIndex(of: "=") else { return nil }
+        let rest = argument[argument.index(after: equals)...]
+        guard let end = rest.range(of: ".rrd") else { return nil }
+        return String(rest[..<end.upperBound]).split(separator: "/").last.map(String.init)
+    }
+}
+
+/// What a worker answered.
+public enum RenderReply: Sendable {
+    /// The image and the geometry `rrd_graph_v` reported.
+    case graph(RRDGraphResult)
+    case export(RRDSeries)
+    /// librrd refused the job; its message, verbatim.
+    case failed(String)
+}

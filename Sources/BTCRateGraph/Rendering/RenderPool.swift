@@ -1,0 +1,334 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The render workers and the bounded queue in front of them.
+///
+/// Admission: a job runs at once on an idle worker, or waits in a queue of at
+/// most `graph.max_queue`; one more is refused at once (503 with Retry-After).
+/// A waiting job whose clients have all gone is dropped unrendered, and one
+/// that waited `graph.render_timeout` is answered 503: nobody waits behind a
+/// backlog of work nobody wants. A worker that crashes or passes the timeout is
+/// killed and replaced, and only its own job fails.
+///
+/// The blocking round trips to the workers run on the pool's own NIO thread
+/// pool, one thread per worker, so a slow render never holds a thread that
+/// cached answers, `/healthz` or `/metrics` need.
+public final class RenderPool: Sendable {
+    public struct Settings: Sendable {
+        public var workers: Int
+        public var maxQueue: Int
+        /// Seconds: the longest wait in the queue, and the longest render.
+        public var timeout: Double
+        public var command: WorkerCommand
+
+        public init(workers: Int, maxQueue: Int, timeout: Double, command: WorkerCommand) {
+            self.workers = workers
+            self.maxQueue = maxQueue
+            self.timeout = timeout
+            self.command = command
+        }
+    }
+
+    /// Why a job got no reply. The endpoints answer each with 503.
+    public enum Refusal: Error, Equatable, CustomStringConvertible {
+        case queueFull(depth: Int)
+        case waitedTooLong(seconds: Int)
+        case clientGone
+        case workerFailed(String)
+        case stopped
+
+        public var description: String {
+            switch self {
+            case .queueFull(let depth): "the render queue is full (\(depth) waiting); try again shortly"
+            case .waitedTooLong(let seconds): "no render worker was free within \(seconds) s (graph.render_timeout)"
+            case .clientGone: "the client went away before a worker took the render"
+            case .workerFailed: "the render worker failed on this graph and was replaced; try again"
+            case .stopped: "the graph service is stopping"
+            }
+        }
+    }
+
+    /// What `/healthz` and `/metrics` report.
+    public struct Status: Sendable, Equatable {
+        public let workers: Int
+        public let live: Int
+        public let busy: Int
+        public let queueDepth: Int
+        public let maxQueue: Int
+        /// Seconds the oldest waiting job has waited (0: none waits).
+        public let oldestWait: Double
+        /// Why no worker can take a render within `graph.render_timeout` (nil: one can).
+        public let starved: String?
+    }
+
+    private struct Waiter {
+        let id: UInt64
+        let since: ContinuousClock.Instant
+        let audience: RenderAudience?
+        let continuation: CheckedContinuation<Result<Int, Refusal>, Never>
+    }
+
+    private struct State {
+        var idle: [Int] = []
+        var queue: [Waiter] = []
+        var nextID: UInt64 = 0
+        var running = false
+        var stopped = false
+        /// Slots whose worker could not be started; retried with a growing delay.
+        var failed: [Int: Double] = [:]
+        /// When a job last waited out the timeout in the queue.
+        var lastExpiry: ContinuousClock.Instant?
+    }
+
+    let settings: Settings
+    private let workers: [RenderWorker]
+    private let threads: NIOThreadPool
+    private let state: Mutex<State>
+    private let metrics: GraphMetrics
+    private let logger: Logger
+
+    public init(settings: Settings, metrics: GraphMetrics, logger: Logger) {
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        workers = (0..<settings.workers).map { RenderWorker(index: $0, command: settings.command) }
+        // One thread per worker: each holds one job's round trip, no more.
+        threads = NIOThreadPool(numberOfThreads: settings.workers)
+        threads.start()
+        state = Mutex(State(idle: Array((0..<settings.workers).reversed())))
+    }
+
+    // MARK: lifecycle
+
+    /// Starts every worker (in parallel), so the first renders find them ready.
+    /// A worker that cannot start is journaled and retried; the service runs
+    /// with the others (`/healthz` says how many live).
+    public func start() async {
+        state.withLock { $0.running = true }
+        await withTaskGroup(of: Void.self) { group in
+            for worker in workers {
+                group.addTask { [self] in
+                    let outcome = try? await threads.runIfActive {
+                        worker.startFailure(deadline: .now + .seconds(self.settings.timeout))
+                    }
+                    if case let failure?? = outcome { failed(worker.index, failure) }
+                }
+            }
+        }
+    }
+
+    /// Refuses new work, answers every waiting job 503 and ends the workers.
+    public func stop() async {
+        let (waiters, idle) = state.withLock { state -> ([Waiter], [Int]) in
+            state.stopped = true
+            defer {
+                state.queue = []
+                state.idle = []
+            }
+            return (state.queue, state.idle)
+        }
+        for waiter in waiters { waiter.continuation.resume(returning: .failure(.stopped)) }
+        let idleSet = Set(idle)
+        for worker in workers where !idleSet.contains(worker.index) { worker.interrupt() }
+        for index in idle { workers[index].stop() }
+        try? await threads.shutdownGracefully()
+        // Busy slots were interrupted; their jobs reaped them on the way out.
+        for worker in workers { worker.stop() }
+    }
+
+    // MARK: rendering
+
+    /// Renders `job` on a worker; `audience` are the clients waiting for it.
+    public func render(_ job: RenderJob, audience: RenderAudience?) async throws(Refusal) -> RenderReply {
+        let queued = ContinuousClock.now
+        let slot = try await acquire(audience)
+        metrics.observeQueueWait((ContinuousClock.now - queued).seconds)
+        let worker = workers[slot]
+        let timeout = settings.timeout
+        let outcome: Result<(RenderReply, Double), RenderWorkerFailure>
+        do {
+            outcome = try await threads.runIfActive {
+                let started = ContinuousClock.now
+                do throws(RenderWorkerFailure) {
+                    let reply = try worker.perform(job, deadline: started + .seconds(timeout))
+                    return .success((reply, (ContinuousClock.now - started).seconds))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        } catch {
+            release(slot)
+            throw .stopped
+        }
+        switch outcome {
+        case .success(let (reply, seconds)):
+            metrics.observeRender(seconds: seconds)
+            release(slot)
+            return reply
+        case .failure(let failure):
+            if state.withLock({ $0.stopped }) {
+                release(slot)
+                throw .stopped
+            }
+            logger.error("\(failure); it had job \(job.summary); a new worker takes its place", metadata: [
+                "error_class": "\(failure.reason == "timeout" ? "render_timeout" : "render_crash")",
+                "worker": "\(slot)",
+            ])
+            metrics.countWorkerRestart(reason: failure.reason)
+            await replace(slot)
+            throw .workerFailed(failure.description)
+        }
+    }
+
+    /// A slot for the job: an idle one at once, or one handed over when its
+    /// turn in the queue comes.
+    private func acquire(_ audience: RenderAudience?) async throws(Refusal) -> Int {
+        enum Decision { case slot(Int), refused(Refusal, dropped: [Waiter]), queued(UInt64, dropped: [Waiter]) }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Int, Refusal>, Never>) in
+            let decision = state.withLock { state -> Decision in
+                if state.stopped { return .refused(.stopped, dropped: []) }
+                if state.queue.isEmpty, let slot = state.idle.popLast() { return .slot(slot) }
+                var dropped: [Waiter] = []
+                if state.queue.count >= settings.maxQueue {
+                    // Room first from jobs nobody waits for any more.
+                    dropped = state.queue.filter { $0.audience?.isGone == true }
+                    state.queue.removeAll { $0.audience?.isGone == true }
+                    if state.queue.count >= settings.maxQueue {
+                        return .refused(.queueFull(depth: state.queue.count), dropped: dropped)
+                    }
+                }
+                let id = state.nextID
+                state.nextID += 1
+                state.queue.append(Waiter(id: id, since: .now, audience: audience, continuation: continuation))
+                return .queued(id, dropped: dropped)
+            }
+            switch decision {
+            case .slot(let slot):
+                continuation.resume(returning: .success(slot))
+            case .refused(let refusal, let dropped):
+                drop(dropped)
+                metrics.countRejected()
+                continuation.resume(returning: .failure(refusal))
+            case .queued(let id, let dropped):
+                drop(dropped)
+                MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .milliseconds(Int64(settings.timeout * 1000))) { [self] in
+                    expire(id)
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    private func drop(_ gone: [Waiter]) {
+        for waiter in gone {
+            metrics.countDropped(reason: "client_gone")
+            waiter.continuation.resume(returning: .failure(.clientGone))
+        }
+    }
+
+    /// A job still waiting at its deadline is answered 503.
+    private func expire(_ id: UInt64) {
+        let waiter = state.withLock { state -> Waiter? in
+            guard let index = state.queue.firstIndex(where: { $0.id == id }) else { return nil }
+            state.lastExpiry = .now
+            return state.queue.remove(at: index)
+        }
+        guard let waiter else { return }
+        metrics.countDropped(reason: "queue_timeout")
+        waiter.continuation.resume(returning: .failure(.waitedTooLong(seconds: Int(settings.timeout.rounded()))))
+    }
+
+    /// Hands the slot to the oldest waiting job whose clients are still there,
+    /// or makes it idle.
+    private func release(_ slot: Int) {
+        var gone: [Waiter] = []
+        let next = state.withLock { state -> Waiter? in
+            if state.stopped { return nil }
+            while !state.queue.isEmpty {
+                let waiter = state.queue.removeFirst()
+                if waiter.audience?.isGone == true {
+                    gone.append(waiter)
+                } else {
+                    return waiter
+                }
+            }
+            state.idle.append(slot)
+            return nil
+        }
+        drop(gone)
+        if let next {
+            next.continuation.resume(returning: .success(slot))
+        } else if state.withLock({ $0.stopped }) {
+            workers[slot].stop()
+        }
+    }
+
+    /// Starts a new worker in a slot whose worker failed, then frees the slot;
+    /// if it cannot start, retries later and the slot stays out of use.
+    private func replace(_ slot: Int) async {
+        let failure = try? await threads.runIfActive {
+            self.workers[slot].startFailure(deadline: .now + .seconds(self.settings.timeout))
+        }
+        if case let failure?? = failure {
+            failed(slot, failure)
+        } else {
+            release(slot)
+        }
+    }
+
+    /// Journals a worker that cannot start and retries after a delay that
+    /// doubles up to 30 s, so a broken binary does not spin.
+    private func failed(_ slot: Int, _ failure: RenderWorkerFailure) {
+        let delay = state.withLock { state -> Double? in
+            state.idle.removeAll { $0 == slot }
+            guard !state.stopped else { return nil }
+            let delay = min(30, (state.failed[slot] ?? 0.5) * 2)
+            state.failed[slot] = delay
+            return delay
+        }
+        guard let delay else { return }
+        logger.error("\(failure); retrying in \(Int(delay)) s", metadata: ["error_class": "render_worker", "worker": "\(slot)"])
+        metrics.countWorkerRestart(reason: failure.reason)
+        MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .milliseconds(Int64(delay * 1000))) { [self] in
+            Task {
+                let outcome = try? await threads.runIfActive {
+                    self.workers[slot].startFailure(deadline: .now + .seconds(self.settings.timeout))
+                }
+                if case let failure?? = outcome {
+                    self.failed(slot, failure)
+                } else if outcome != nil {
+                    state.withLock { $0.failed[slot] = nil }
+                    logger.notice("render worker \(slot) started again")
+                    release(slot)
+                }
+            }
+        }
+    }
+
+    // MARK: status
+
+    /// The workers' process ids (nil: none running in that slot), for tests and benchmarks.
+    var pids: [Int32?] { workers.map(\.pid) }
+
+    public var status: Status {
+        let now = ContinuousClock.now
+        let timeout = settings.timeout
+        return state.withLock { state in
+            let live = workers.filter { $0.pid != nil }.count
+            let busy = settings.workers - state.idle.count - state.failed.count
+            let oldest = state.queue.first.map { (now - $0.since).seconds } ?? 0
+            var starved: String?
+            if state.running && live == 0 && state.failed.count == settings.workers {
+                starved = "no render worker is running (each failed to start; see the journal)"
+            } else if state.queue.count >= settings.maxQueue {
+                starved = "the render queue is full (\(state.queue.count) of \(settings.maxQueue) waiting)"
+            } else if oldest >= timeout || state.lastExpiry.map({ (now - $0).seconds < timeout }) == true {
+                starved = "renders wait longer than graph.render_timeout (\(Int(timeout)) s) for a worker"
+            }
+            return Status(workers: settings.workers, live: live, busy: max(0, busy), queueDepth: state.queue.count,
+                          maxQueue: settings.maxQueue, oldestWait: oldest, starved: starved)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import CSpawn
+import LibRRD
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The render worker process (`btcrate render-worker`): reads jobs from its
+/// stdin, renders each with librrd on its one thread, writes the reply to its
+/// stdout. The graph service starts `graph.render_workers` of them.
+///
+/// librrd 1.7.2's `rrd_graph_v` and `rrd_xport` crash when two threads call
+/// them at once; the crash is per process, so one single-threaded process per
+/// worker renders in parallel safely. A worker that crashes, hangs or is
+/// stopped takes down only its own job: the service kills and replaces it.
+public enum RenderWorkerLoop {
+    /// Runs until the service closes the socket (or dies); returns the exit status.
+    public static func run() -> Int32 {
+        // Dies with the service's render thread: never rendering for nobody.
+        _ = CSpawn_dieWithParent()
+        // Ctrl-C in a terminal and systemctl reload are the service's to handle;
+        // SIGTERM (systemctl stop) ends a worker like the rest of the unit.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        // The worker owns the render environment: librrd 1.7.2 has no --utc, so
+        // graphs follow the process time zone, and btcrate draws UTC.
+        setenv("TZ", "UTC", 1)
+        tzset()
+
+        let socket = FrameSocket(descriptor: 0)
+        do {
+            try socket.send(RenderWire.hello(pid: getpid()))
+            while true {
+                let job = try RenderWire.decodeJob(try socket.receive())
+                try socket.send(RenderWire.encode(perform(job)))
+            }
+        } catch FrameSocket.Failure.closed {
+            return 0
+        } catch {
+            let line = Array("btcrate render-worker: \(error)\n".utf8)
+            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            return 1
+        }
+    }
+
+    /// One job, on this thread, with librrd's error kept verbatim.
+    static func perform(_ job: RenderJob) -> RenderReply {
+        do {
+            switch job {
+            case .graph(let arguments): return .graph(try RRDGraph.render(arguments: arguments))
+            case .export(let arguments): return .export(try RRDGraph.export(arguments: arguments))
+            }
+        } catch let error as RRDError {
+            return .failed(error.message)
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+@testable import BTCRateGraph
+import BTCRateCore
+import BTCRateTestSupport
+import Foundation
+import HummingbirdTesting
+import LibRRD
+import Testing
+
+/// With rrdcached, the graph service must not make the daemon write files out
+/// for every viewer: a cache hit or a 304 flushes nothing, and a new sample is
+/// flushed once, when a render first needs it.
+@Suite(.serialized) struct RRDCachedGraphTests {
+    @Test(.enabled(if: RRDCachedDaemon.executable != nil, "rrdcached is installed by scripts/install-deps"))
+    func cacheHitsAndRevalidationsFlushNothingAndANewSampleFlushesOnce() async throws {
+        let fixture = try GraphFixture()
+        let daemon = try RRDCachedDaemon(directory: fixture.directory.path)
+        fixture.configuration.rrdcachedAddress = daemon.address
+        let socket = daemon.socket
+        let uri = "/graph.json?start=-1d"
+        try await fixture.application().test(.router) { client in
+            let before = try Self.flushes(socket)
+            let first = try await client.execute(uri: uri, method: .get) { try $0.body.json() }
+            #expect(try Self.flushes(socket) == before + 1, "the first render needs the file on disk")
+            let png = try await client.execute(uri: "/graph.png?start=-1d", method: .get) { $0 }
+            for _ in 0..<10 {
+                _ = try await client.execute(uri: "/graph.png?start=-1d", method: .get) { $0.status }
+                try await client.execute(uri: "/graph.png?start=-1d", method: .get,
+                                         headers: [.ifNoneMatch: png.headers[.eTag] ?? ""]) { #expect($0.status == .notModified) }
+                _ = try await client.execute(uri: "/healthz", method: .get) { $0.status }
+            }
+            #expect(try Self.flushes(socket) == before + 1, "hits, 304s and health checks flushed nothing")
+
+            // The collector writes the next slot through the daemon: the daemon holds it.
+            let file = RRDFile(path: fixture.configuration.rrdPath(for: fixture.pair))
+            let next = Slot(containing: GraphFixture.lastSlot).next
+            try RRDCachedClient(address: "unix:\(socket)").update(
+                file: file, rows: [RRDLayout.row(slot: next, rate: 55_555, bid: nil, ask: nil)])
+            fixture.clock.advance(by: 600)
+            // What the daemon holds is asked at most once a second.
+            try await Task.sleep(for: .milliseconds(1100))
+            let second = try await client.execute(uri: uri, method: .get) { try $0.body.json() }
+            #expect((second["latest"] as? [String: Any])?["value"] as? Double == 55_555)
+            #expect((second["latest"] as? [String: Any])?["time"] as? Int == next.start)
+            #expect(first["graph_end"] as? Int != second["graph_end"] as? Int)
+            #expect(try Self.flushes(socket) == before + 2, "one flush for the new sample")
+        }
+        await fixture.service.renderPool.stop()
+        withExtendedLifetime(daemon) {}
+    }
+
+    /// rrdcached's STATS counter of FLUSH commands.
+    static func flushes(_ path: String) throws -> Int {
+        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw RRDError(call: "connect", path: path, message: "\(errno)") }
+        _ = "STATS\n".withCString { send(socket, $0, 6, 0) }
+        var text = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !text.contains("UpdatesWritten") || !text.hasSuffix("\n") {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            guard count > 0 else { break }
+            text += String(decoding: buffer[..<count], as: UTF8.self)
+        }
+        let line = text.split(separator: "\n").first { $0.hasPrefix("FlushesReceived:") }
+        return Int(line?.split(separator: " ").last ?? "") ?? -1
+    }
+}

@@ -1,0 +1,161 @@
+@testable import BTCRateGraph
+import BTCRateCore
+import BTCRateTestSupport
+import Foundation
+import LibRRD
+import NIOEmbedded
+import Testing
+
+/// The render workers as an operator breaks them: real `btcrate render-worker`
+/// processes, killed with -9 mid-render and frozen with SIGSTOP, and a queue
+/// filled by clients that hang up. No assertion depends on how fast anything is.
+@Suite struct RenderPoolTests {
+    let fixture = try! GraphFixture()
+    let log = CapturedLog()
+    let metrics = GraphMetrics()
+
+    func pool(workers: Int = 1, maxQueue: Int = 64, timeout: Double = 30,
+              command: WorkerCommand = GraphFixture.workers) -> RenderPool {
+        RenderPool(settings: .init(workers: workers, maxQueue: maxQueue, timeout: timeout, command: command),
+                   metrics: metrics, logger: log.logger(level: .info))
+    }
+
+    /// A year at 3000 x 1500 with the band: a render that takes a while.
+    func job(_ shift: Int = 0) -> RenderJob {
+        .graph(arguments: GraphArguments.graph(
+            path: fixture.configuration.rrdPath(for: fixture.pair), pair: fixture.pair,
+            range: (GraphFixture.lastSlot - 30 * 86_400 - shift)...GraphFixture.lastSlot, width: 3000, height: 1500, style: .band))
+    }
+
+    func outcome(_ pool: RenderPool, _ job: RenderJob, audience: RenderAudience? = nil) async -> Result<RenderReply, RenderPool.Refusal> {
+        do throws(RenderPool.Refusal) {
+            return .success(try await pool.render(job, audience: audience))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static func isPNG(_ result: Result<RenderReply, RenderPool.Refusal>) -> Bool {
+        if case .success(.graph(let graph)) = result { return PNGHeader(graph.image) != nil }
+        return false
+    }
+
+    /// Waits (without a deadline of its own: the test runner's is enough) until `condition` holds.
+    static func until(_ condition: () -> Bool) async {
+        while !condition() { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    @Test func aWorkerKilledMidRenderFailsOnlyItsJobAndIsReplaced() async throws {
+        let pool = pool()
+        await pool.start()
+        let pid = try #require(pool.pids.first ?? nil)
+        // Frozen first, so the job is surely in its hands when the -9 comes.
+        kill(pid, SIGSTOP)
+        async let first = outcome(pool, job())
+        await Self.until { pool.status.busy == 1 }
+        try await Task.sleep(for: .milliseconds(50))
+        kill(pid, SIGKILL)
+        guard case .failure(.workerFailed(let reason)) = await first else {
+            Issue.record("the killed worker's job did not fail as workerFailed")
+            return
+        }
+        #expect(reason.contains("died mid-render") && reason.contains("killed by SIGKILL"), "\(reason)")
+        let replacement = try #require(pool.pids.first ?? nil)
+        #expect(replacement != pid)
+        #expect(Self.isPNG(await outcome(pool, job(600))), "the next job is served by the new worker")
+        // The journal says which job the dead worker had.
+        let line = try #require(log.lines.first { $0.message.contains("died mid-render") })
+        #expect(line.level == .error && line.metadata["error_class"] == "render_crash")
+        #expect(line.message.contains("it had job graph start=\(GraphFixture.lastSlot - 30 * 86_400)") && line.message.contains("width=3000 height=1500 file=BTC-USD.rrd"))
+        #expect(String(decoding: metrics.exposition(.init(pairs: [], pool: pool.status, connections: 0)), as: UTF8.self)
+            .contains(#"btcrate_render_worker_restarts_total{reason="crash"} 1"#))
+        await pool.stop()
+        #expect(kill(replacement, 0) != 0, "stop ends the workers")
+    }
+
+    @Test func aFrozenWorkerIsKilledAtTheDeadline() async throws {
+        let pool = pool(timeout: 1)
+        await pool.start()
+        let pid = try #require(pool.pids.first ?? nil)
+        kill(pid, SIGSTOP)
+        guard case .failure(.workerFailed(let reason)) = await outcome(pool, job()) else {
+            Issue.record("a job on a frozen worker did not fail")
+            return
+        }
+        #expect(reason.contains("passed graph.render_timeout"), "\(reason)")
+        #expect(kill(pid, 0) != 0, "the frozen worker was killed and reaped")
+        #expect(Self.isPNG(await outcome(pool, job(600))))
+        #expect(log.lines.contains { $0.metadata["error_class"] == "render_timeout" && $0.message.contains("it had job graph") })
+        await pool.stop()
+    }
+
+    /// Workers that cannot start: nothing takes a job, so every queued job meets
+    /// its deadline; the queue holds max_queue and refuses one more at once; jobs
+    /// whose clients left make room; /healthz's status says the pool is starved.
+    @Test func theQueueIsBoundedAndNobodyWaitsPastTheTimeout() async throws {
+        let broken = WorkerCommand(executable: "/bin/sh", arguments: ["sh", "-c", "exit 3"])
+        let pool = pool(maxQueue: 2, timeout: 2, command: broken)
+        await pool.start()
+        #expect(pool.status.live == 0)
+        #expect(pool.status.starved?.contains("no render worker is running") == true)
+        #expect(log.lines.contains { $0.message.contains("could not start a render worker") && $0.message.contains("retrying in") })
+
+        let leaving = ClientConnection(channel: EmbeddedChannel())
+        let staying = ClientConnection(channel: EmbeddedChannel())
+        async let gone = outcome(pool, job(1), audience: RenderAudience(leaving))
+        await Self.until { pool.status.queueDepth == 1 }
+        async let waiting = outcome(pool, job(2), audience: RenderAudience(staying))
+        await Self.until { pool.status.queueDepth == 2 }
+        #expect(await outcome(pool, job(3)) == .failure(.queueFull(depth: 2)))
+        #expect(pool.status.starved != nil)
+        // A client leaves: its job makes room for the next one, unrendered.
+        leaving.clientLeft()
+        async let admitted = outcome(pool, job(4))
+        #expect(await gone == .failure(.clientGone))
+        #expect(await waiting == .failure(.waitedTooLong(seconds: 2)))
+        #expect(await admitted == .failure(.waitedTooLong(seconds: 2)))
+        let text = String(decoding: metrics.exposition(.init(pairs: [], pool: pool.status, connections: 0)), as: UTF8.self)
+        #expect(text.contains("btcrate_render_jobs_rejected_total 1"))
+        #expect(text.contains(#"btcrate_render_jobs_dropped_total{reason="client_gone"} 1"#))
+        #expect(text.contains(#"btcrate_render_jobs_dropped_total{reason="queue_timeout"} 2"#))
+        await pool.stop()
+    }
+
+    /// Jobs and replies cross the socket exactly: a graph's PNG and geometry, an
+    /// export's rows with their NaNs, librrd's refusal verbatim.
+    @Test func theWireCarriesJobsAndRepliesExactly() throws {
+        let job = RenderJob.export(arguments: ["--start", "1700000000", "DEF:rate=/var/lib/btcrate/BTC-USD.rrd:rate:AVERAGE"])
+        #expect(try RenderWire.decodeJob(RenderWire.encode(job)) == job)
+        let series = RRDSeries(start: 10, end: 40, step: 10, dataSources: ["rate", "min"], rows: [[1.5, .nan], [2, 3], [.infinity, -1]])
+        guard case .export(let back) = try RenderWire.decodeReply(RenderWire.encode(.export(series))) else {
+            Issue.record("not an export")
+            return
+        }
+        #expect(back == series)
+        let graph = RRDGraphResult(image: [0x89, 0x50, 0, 255], fields: ["graph_left": .number(67), "legend[0]": .text("BTC-USD"), "graph_width": .count(700)])
+        guard case .graph(let result) = try RenderWire.decodeReply(RenderWire.encode(.graph(graph))) else {
+            Issue.record("not a graph")
+            return
+        }
+        #expect(result.image == graph.image && result.fields["graph_left"] == .number(67) && result.fields["legend[0]"] == .text("BTC-USD"))
+        #expect(result.fields["graph_width"]?.doubleValue == 700)
+        guard case .failed(let message) = try RenderWire.decodeReply(RenderWire.encode(.failed("opening '/x.rrd': No such file or directory"))) else {
+            Issue.record("not a failure")
+            return
+        }
+        #expect(message == "opening '/x.rrd': No such file or directory")
+        // Truncated or oversized frames are refused, not trusted.
+        #expect(throws: RenderWire.Malformed.self) { try RenderWire.decodeReply(Array(RenderWire.encode(.export(series)).dropLast(3))) }
+        #expect(throws: RenderWire.Malformed.self) { try RenderWire.length(ofHeader: [0xFF, 0xFF, 0xFF, 0x7F]) }
+    }
+}
+
+/// Outcomes compare by their refusal; a reply is never equal to anything.
+extension Result where Success == RenderReply, Failure == RenderPool.Refusal {
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        switch (lhs, rhs) {
+        case (.failure(let a), .failure(let b)): a == b
+        default: false
+        }
+    }
+}
