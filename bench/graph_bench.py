@@ -1,18 +1,26 @@
 #!/usr/bin/env python3
-"""Benchmarks of the graph service, printed as tables.
+"""Benchmarks of the graph service, printed as tables in one run.
 
 1. Render latency: an uncached PNG through `btcrate graph` (HTTP on loopback,
    every request distinct so the cache never answers) against the `rrdtool graph`
-   command on the same file with the same arguments, in the same run; median of
-   --runs renders each, for a 1-day and a 10-year range (how cost grows).
-2. Throughput with wrk: requests/s and latency for one cached graph, and for a
-   stream of distinct uncached graphs; the service's resident memory (VmRSS, and
-   its peak VmHWM) before and after.
+   command on the same file with the same arguments; median of --runs renders
+   each, for a 1-day and a long range (how cost grows).
+2. Uncached distinct graphs with 1 render worker and with 2 (wrk, every request
+   a different graph): graphs/s, p50 and p99, side by side, and their ratio.
+3. One cached graph (wrk -t2 -c32): requests/s, p50, p99.
+4. A flood of 2,000 distinct 3000 x 1500 graphs from clients that hang up after
+   0.1 s (200 at a time), while a normal viewer uses the page: the viewer's p50
+   and p99 (a cached live view and a new zoom, alternately), and what happened to
+   the flood (rendered, dropped, refused).
+5. Memory, before, at the peak of and after the flood: RSS and PSS of the HTTP
+   process and of each render worker, and the service's total.
 
 Run through bench/graph.sh, which builds the release binaries first. The state
-directory is seeded with 10 years of 10-minute history from the local fake.
+directory is seeded with --years of 10-minute history from the local fake.
 """
 import argparse
+import glob
+import http.client
 import json
 import os
 import re
@@ -22,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -41,22 +50,38 @@ def free_port():
 
 
 def memory(pid):
+    """VmRSS, VmHWM and Pss in MiB (PSS shares the binary's pages fairly among processes)."""
     values = {}
     with open(f"/proc/{pid}/status") as status:
         for line in status:
             if line.startswith(("VmRSS", "VmHWM")):
                 key, value = line.split(":")
                 values[key] = int(value.split()[0]) / 1024
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    values["Pss"] = int(line.split()[1]) / 1024
+    except OSError:
+        values["Pss"] = 0.0
     return values
 
 
-def fetch(url):
-    with urllib.request.urlopen(url, timeout=120) as response:
+def workers(pid):
+    found = []
+    for path in glob.glob(f"/proc/{pid}/task/*/children"):
+        with open(path) as children:
+            found += [int(child) for child in children.read().split()]
+    return sorted(found)
+
+
+def fetch(url, timeout=120):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.read()
 
 
-def wrk(url, seconds, script=None):
-    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency"]
+def wrk(url, seconds, connections=32, script=None):
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         cmd += ["-s", script]
     out = subprocess.run(cmd + [url], capture_output=True, text=True).stdout
@@ -67,25 +92,69 @@ def wrk(url, seconds, script=None):
     return rps, p50, p99, int(errors.group(1)) if errors else 0
 
 
+def distinct_script(path, now, offset):
+    """A wrk script whose every request is a different graph (never a cache hit) of
+    the same cost: 7 days at 800 x 300, each ending a minute before the last."""
+    with open(path, "w") as lua:
+        lua.write(
+            "local threads = 0\n"
+            "function setup(thread) thread:set(\"id\", threads); threads = threads + 1 end\n"
+            "counter = 0\n"
+            "request = function()\n"
+            "  counter = counter + 1\n"
+            "  local finish = %d - %d - (counter * 2 + id) * 60\n"
+            "  return wrk.format(\"GET\", \"/graph.png?width=800&height=300&start=\" .. (finish - 604800) .. \"&end=\" .. finish)\n"
+            "end\n" % (now, offset))
+    return path
+
+
+class Service:
+    """`btcrate graph` with a number of render workers, on a port of its own."""
+
+    def __init__(self, btcrate, env, workers_count):
+        self.port = free_port()
+        self.env = dict(env, BTCRATE_LISTEN=f"127.0.0.1:{self.port}", BTCRATE_RENDER_WORKERS=str(workers_count))
+        self.process = subprocess.Popen([btcrate, "graph"], env=self.env, stderr=subprocess.DEVNULL)
+        self.base = f"http://127.0.0.1:{self.port}"
+        for _ in range(300):
+            try:
+                fetch(self.base + "/healthz", timeout=2)
+                if len(workers(self.process.pid)) == workers_count:
+                    break
+            except Exception:
+                pass
+            time.sleep(0.1)
+
+    def memory(self):
+        main = memory(self.process.pid)
+        each = [memory(pid) for pid in workers(self.process.pid)]
+        return main, each
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--years", type=int, default=10, help="history to seed")
+    parser.add_argument("--flood", type=int, default=2000, help="requests in the flood")
     args = parser.parse_args()
 
     btcrate = bin_path("btcrate")
     work = tempfile.mkdtemp(prefix="btcrate-graph-bench-", dir=os.environ.get("BENCH_DIR", "/var/tmp"))
     processes = []
+    services = []
     try:
         fake = subprocess.Popen([bin_path("btcrate-fake-sources"), "0"], stdout=subprocess.PIPE, text=True)
         processes.append(fake)
         fake_url = fake.stdout.readline().strip().split()[-1]
         open(os.path.join(work, "empty.conf"), "w").close()
         state = os.path.join(work, "state")
-        port = free_port()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "BTCRATE_STATE_DIRECTORY": state,
-               "BTCRATE_CONFIG": os.path.join(work, "empty.conf"), "BTCRATE_LISTEN": f"127.0.0.1:{port}",
+               "BTCRATE_CONFIG": os.path.join(work, "empty.conf"),
                "BTCRATE_LOG_TARGET": "stderr", "BTCRATE_LOG_LEVEL": "warning"}
         for source in ("ALPHAVANTAGE", "COINBASE", "KRAKEN", "BITSTAMP"):
             env[f"BTCRATE_{source}_URL"] = fake_url
@@ -93,78 +162,190 @@ def main():
         subprocess.run([btcrate, "backfill", "--days", str(args.years * 365), "--quiet"], env=env, check=True,
                        stdout=subprocess.DEVNULL)
         seeded = time.perf_counter() - started
-        graph = subprocess.Popen([btcrate, "graph"], env=env, stderr=subprocess.DEVNULL)
-        processes.append(graph)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                fetch(base + "/healthz")
-                break
-            except Exception:
-                time.sleep(0.1)
-        idle = memory(graph.pid)
+        now = int(time.time()) // 60 * 60
 
         print(f"btcrate graph benchmark: {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, "
               f"{os.cpu_count()} CPUs; {args.years} years of 10-minute history seeded in {seeded:.1f} s")
+
+        # 1. Render latency against the rrdtool command.
+        service = Service(btcrate, env, 2)
+        services.append(service)
         print(f"\n## Render latency, uncached, median of {args.runs} (800 x 300 PNG)\n")
-        print("| range | btcrate graph (HTTP, render + cache miss) | rrdtool graph (command) | ratio |")
+        print("| range | btcrate graph (HTTP, queue, worker, cache miss) | rrdtool graph (command) | ratio |")
         print("|---|---|---|---|")
-        now = int(time.time()) // 60 * 60
         for label, span in (("1 day", 86_400), (f"{args.years} years", args.years * 365 * 86_400)):
             service_times, command_times = [], []
             for run in range(args.runs):
                 start = now - span - run   # a distinct range each time: never a cache hit
                 query = f"start={start}&end={now}&width=800&height=300&style=line"
                 began = time.perf_counter()
-                fetch(f"{base}/graph.png?{query}")
+                fetch(f"{service.base}/graph.png?{query}")
                 service_times.append(time.perf_counter() - began)
-                # The same arguments the service passes to rrd_graph_v.
-                meta = json.loads(fetch(f"{base}/graph.json?{query}"))
                 arguments = graph_arguments(os.path.join(state, "BTC-USD.rrd"), start, now)
                 began = time.perf_counter()
                 subprocess.run(["rrdtool", "graph"] + arguments, env={"TZ": "UTC", "PATH": env["PATH"]},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
                 command_times.append(time.perf_counter() - began)
-                assert meta["image_width"] == 800
-            service, command = statistics.median(service_times), statistics.median(command_times)
-            print(f"| {label} | {service * 1000:.1f} ms | {command * 1000:.1f} ms | {service / command:.2f}x |")
+            service_median, command_median = statistics.median(service_times), statistics.median(command_times)
+            print(f"| {label} | {service_median * 1000:.1f} ms | {command_median * 1000:.1f} ms | {service_median / command_median:.2f}x |")
+        service.stop()
+        services.remove(service)
 
-        cached_url = f"{base}/graph.png?start=-7d&width=800&height=300"
+        # 2. Uncached distinct graphs, 1 worker against 2.
+        print(f"\n## Uncached distinct graphs (800 x 300, 7 days, each a minute apart), wrk -t2 -c8 -d{args.seconds}s\n")
+        print("| render workers | graphs/s | p50 | p99 | non-2xx | service RSS after |")
+        print("|---|---|---|---|---|---|")
+        rates = {}
+        for count in (1, 2):
+            service = Service(btcrate, env, count)
+            services.append(service)
+            script = distinct_script(os.path.join(work, f"distinct{count}.lua"), now, count * 86_400)
+            fetch(service.base + "/graph.png?start=-1d")   # warm the worker's caches
+            result = wrk(service.base + "/", args.seconds, connections=8, script=script)
+            rates[count] = result[0]
+            main_memory, worker_memory = service.memory()
+            total = main_memory["VmRSS"] + sum(each["VmRSS"] for each in worker_memory)
+            print(f"| {count} | {result[0]:.1f} | {result[1]} | {result[2]} | {result[3]} | {total:.1f} MiB |")
+            if count == 1:
+                service.stop()
+                services.remove(service)
+        print(f"\n2 workers draw **{rates[2] / rates[1]:.2f}x** the graphs of 1 (goal: at least 1.8x); "
+              f"before the workers, one render thread drew about 71 a second on this machine.")
+
+        # 3. One cached graph (the service with 2 workers is still running).
+        cached_url = f"{service.base}/graph.png?start=-7d&width=800&height=300"
         fetch(cached_url)
-        script = os.path.join(work, "distinct.lua")
-        with open(script, "w") as lua:
-            # Every request of every wrk thread a different width/end: never a cache hit.
-            lua.write(
-                "local threads = 0\n"
-                "function setup(thread) thread:set(\"id\", threads); threads = threads + 1 end\n"
-                "counter = 0\n"
-                "request = function()\n"
-                "  counter = counter + 1\n"
-                "  local n = counter * 2 + id\n"
-                "  return wrk.format(\"GET\", \"/graph.png?start=-7d&height=300&width=\" .. (400 + n %% 2500) .."
-                " \"&end=\" .. (%d - math.floor(n / 2500)))\n"
-                "end\n" % now)
         cached = wrk(cached_url, args.seconds)
-        after_cached = memory(graph.pid)
-        distinct = wrk(base + "/", args.seconds, script)
-        after_distinct = memory(graph.pid)
-        print(f"\n## Throughput, wrk -t2 -c32 -d{args.seconds}s on loopback\n")
-        print("| load | requests/s | p50 | p99 | non-2xx | RSS after | peak RSS |")
-        print("|---|---|---|---|---|---|---|")
-        print(f"| idle (after start) | | | | | {idle['VmRSS']:.1f} MiB | {idle['VmHWM']:.1f} MiB |")
-        print(f"| one cached graph | {cached[0]:.0f} | {cached[1]} | {cached[2]} | {cached[3]} | "
-              f"{after_cached['VmRSS']:.1f} MiB | {after_cached['VmHWM']:.1f} MiB |")
-        print(f"| distinct uncached graphs | {distinct[0]:.0f} | {distinct[1]} | {distinct[2]} | {distinct[3]} | "
-              f"{after_distinct['VmRSS']:.1f} MiB | {after_distinct['VmHWM']:.1f} MiB |")
-        metrics = fetch(base + "/metrics").decode()
-        renders = re.search(r"btcrate_render_seconds_count (\d+)", metrics).group(1)
-        total = re.search(r"btcrate_render_seconds_sum ([\d.e+-]+)", metrics).group(1)
-        print(f"\n{renders} renders in all, {float(total) / max(1, int(renders)) * 1000:.1f} ms each on average (/metrics)")
+        print(f"\n## One cached graph, wrk -t2 -c32 -d{args.seconds}s\n")
+        print("| load | requests/s | p50 | p99 | non-2xx |")
+        print("|---|---|---|---|---|")
+        print(f"| one cached graph (2 workers running) | {cached[0]:.0f} | {cached[1]} | {cached[2]} | {cached[3]} |")
+        print("\n(goal: no worse than the 18,000-20,000 a second measured before the workers)")
+
+        # 4 and 5. The flood, a viewer, and memory.
+        flood(service, now, args.flood)
+        service.stop()
+        services.remove(service)
     finally:
+        for service in services:
+            service.stop()
         for process in reversed(processes):
             process.terminate()
             process.wait()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def flood(service, now, count):
+    before_main, before_workers = service.memory()
+    metrics_before = fetch(service.base + "/metrics").decode()
+    peak = {"main": before_main["VmRSS"], "workers": [each["VmRSS"] for each in before_workers],
+            "pss": before_main.get("Pss", 0) + sum(each.get("Pss", 0) for each in before_workers)}
+    running = threading.Event()
+    running.set()
+
+    def sample():
+        while running.is_set():
+            try:
+                main_memory, worker_memory = service.memory()
+            except OSError:
+                continue
+            peak["main"] = max(peak["main"], main_memory["VmRSS"])
+            for index, each in enumerate(worker_memory[:len(peak["workers"])]):
+                peak["workers"][index] = max(peak["workers"][index], each["VmRSS"])
+            peak["pss"] = max(peak["pss"], main_memory.get("Pss", 0) + sum(each.get("Pss", 0) for each in worker_memory))
+            time.sleep(0.2)
+
+    viewer_times, viewer_codes = [], {}
+
+    def viewer():
+        zoom = 0
+        while running.is_set():
+            zoom += 1
+            # The live view (cached within its minute), then a zoom into a new range.
+            for path in ("/graph.json?start=-1d&width=800&height=300",
+                         f"/graph.png?start={now - 86_400 + zoom * 60}&end={now - 3600 + zoom * 60}&width=800&height=300"):
+                began = time.perf_counter()
+                connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=60)
+                try:
+                    connection.request("GET", path)
+                    response = connection.getresponse()
+                    response.read()
+                    code = response.status
+                except OSError as error:
+                    code = type(error).__name__
+                finally:
+                    connection.close()
+                viewer_times.append(time.perf_counter() - began)
+                viewer_codes[code] = viewer_codes.get(code, 0) + 1
+            time.sleep(0.25)
+
+    def hang_up(index):
+        try:
+            with socket.create_connection(("127.0.0.1", service.port), timeout=10) as client:
+                path = f"/graph.png?start=-1y&end={now - 60 * (index + 1)}&width=3000&height=1500&style=band"
+                client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+                time.sleep(0.1)
+        except OSError:
+            pass
+
+    gate = threading.Semaphore(200)
+
+    def flood_one(index):
+        with gate:
+            hang_up(index)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    viewing = threading.Thread(target=viewer)
+    viewing.start()
+    began = time.perf_counter()
+    threads = [threading.Thread(target=flood_one, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sent = time.perf_counter() - began
+    time.sleep(2)
+    running.clear()
+    viewing.join()
+    sampler.join()
+    time.sleep(3)
+    after_main, after_workers = service.memory()
+    metrics_after = fetch(service.base + "/metrics").decode()
+
+    def delta(name):
+        return int(metric(metrics_after, name) - metric(metrics_before, name))
+
+    viewer_times.sort()
+    p99 = viewer_times[min(len(viewer_times) - 1, int(len(viewer_times) * 0.99))]
+    print(f"\n## A flood of {count} distinct 3000 x 1500 graphs, clients hanging up after 0.1 s, 200 at a time\n")
+    gone = delta('btcrate_render_jobs_dropped_total{reason="client_gone"}')
+    late = delta('btcrate_render_jobs_dropped_total{reason="queue_timeout"}')
+    print(f"The flood was sent in {sent:.1f} s: {delta('btcrate_render_seconds_count')} rendered, "
+          f"{gone} dropped unrendered (client gone), {delta('btcrate_render_jobs_rejected_total')} refused at once "
+          f"(queue full), {late} timed out in the queue.\n")
+    print("| a normal viewer during the flood | requests | p50 | p99 | answers |")
+    print("|---|---|---|---|---|")
+    print(f"| live view (graph.json) and a new zoom (graph.png), alternately | {len(viewer_times)} | "
+          f"{statistics.median(viewer_times) * 1000:.0f} ms | {p99 * 1000:.0f} ms | "
+          f"{', '.join(f'{code}: {n}' for code, n in sorted(viewer_codes.items(), key=str))} |")
+    print("\n(goal: p99 at most 2 s; before the workers and the queue, 7 minutes)")
+
+    print("\n## Memory (MiB): RSS, and PSS, which shares the binary's pages among the processes\n")
+    print("| process | before the flood | peak during | after |")
+    print("|---|---|---|---|")
+    print(f"| HTTP process (RSS) | {before_main['VmRSS']:.1f} | {peak['main']:.1f} | {after_main['VmRSS']:.1f} |")
+    for index, each in enumerate(before_workers):
+        later = after_workers[index]["VmRSS"] if index < len(after_workers) else float("nan")
+        print(f"| render worker {index + 1} (RSS) | {each['VmRSS']:.1f} | {peak['workers'][index]:.1f} | {later:.1f} |")
+    total_before = before_main.get("Pss", 0) + sum(each.get("Pss", 0) for each in before_workers)
+    total_after = after_main.get("Pss", 0) + sum(each.get("Pss", 0) for each in after_workers)
+    print(f"| the whole service (PSS) | {total_before:.1f} | {peak['pss']:.1f} | {total_after:.1f} |")
+
+
+def metric(text, name):
+    match = re.search(rf"^{re.escape(name)} ([0-9.e+-]+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
 
 
 def graph_arguments(path, start, end):

@@ -12,8 +12,12 @@ struct GraphCommand: AsyncParsableCommand {
         discussion: """
             Listens on graph.listen (BTCRATE_LISTEN; default 127.0.0.1:8610, loopback only) and serves /, \
             /graph.png, /graph.json, /data.json, /data.csv, /healthz and /metrics (see the README). Reads \
-            the RRD files in the state directory; never writes them. Renders on one dedicated thread, with \
-            a cache. Tells systemd READY=1 once listening; stops cleanly on SIGTERM or SIGINT. SIGHUP \
+            the RRD files in the state directory; never writes them. Graphs are drawn by graph.render_workers \
+            worker processes (BTCRATE_RENDER_WORKERS; default one per CPU) behind a queue of graph.max_queue \
+            (64; beyond it 503 with Retry-After), each render within graph.render_timeout (10s; a worker that \
+            crashes or hangs is killed and replaced), with a cache. Connections: graph.idle_timeout (30s), 10 s \
+            for a request's headers, graph.max_connections (1000); the open-file limit is raised to its hard \
+            limit at start. Tells systemd READY=1 once listening; stops cleanly on SIGTERM or SIGINT. SIGHUP \
             (systemctl reload) re-reads the configuration and, when it is valid, rebinds with it; an \
             invalid one is reported and the running service stays.
             """

@@ -49,9 +49,16 @@ enum PageScript {
         $("status").className = isError ? "error" : "";
       }
 
-      async function fetchJSON(url) {
+      // A 503 with Retry-After is a full render queue: wait as told and ask again, a few times.
+      async function fetchJSON(url, attempt = 0) {
         const response = await fetch(url, { cache: "no-cache" });
         const body = await response.json().catch(() => ({}));
+        const retryAfter = Number(response.headers.get("Retry-After"));
+        if (response.status === 503 && retryAfter > 0 && attempt < 3) {
+          setStatus("The server is busy; trying again in " + retryAfter + " s…");
+          await new Promise((done) => setTimeout(done, Math.min(retryAfter, 10) * 1000));
+          return fetchJSON(url, attempt + 1);
+        }
         if (!response.ok) throw new Error(body.error || ("HTTP " + response.status));
         return body;
       }

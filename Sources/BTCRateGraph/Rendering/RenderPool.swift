@@ -63,17 +63,36 @@ public final class RenderPool: Sendable {
         public let starved: String?
     }
 
-    private struct Waiter {
-        let id: UInt64
+    /// A job waiting for a slot. Whoever answers it first (a freed slot, its
+    /// deadline, its client leaving, the pool stopping) wins; later answers are
+    /// refused, so no job is answered twice and none is left unanswered.
+    private final class Waiter: Sendable {
         let since: ContinuousClock.Instant
         let audience: RenderAudience?
-        let continuation: CheckedContinuation<Result<Int, Refusal>, Never>
+        private let continuation: Mutex<CheckedContinuation<Result<Int, Refusal>, Never>?>
+
+        init(audience: RenderAudience?, continuation: CheckedContinuation<Result<Int, Refusal>, Never>) {
+            since = .now
+            self.audience = audience
+            self.continuation = Mutex(continuation)
+        }
+
+        var isGone: Bool { audience?.isGone == true }
+
+        /// False when the job had already been answered. `first` runs before the
+        /// job learns its answer (metrics are counted before anyone can read them).
+        @discardableResult
+        func answer(_ result: Result<Int, Refusal>, first: () -> Void = {}) -> Bool {
+            guard let continuation = continuation.withLock({ taken in defer { taken = nil }; return taken }) else { return false }
+            first()
+            continuation.resume(returning: result)
+            return true
+        }
     }
 
     private struct State {
         var idle: [Int] = []
         var queue: [Waiter] = []
-        var nextID: UInt64 = 0
         var running = false
         var stopped = false
         /// Slots whose worker could not be started; retried with a growing delay.
@@ -129,7 +148,7 @@ public final class RenderPool: Sendable {
             }
             return (state.queue, state.idle)
         }
-        for waiter in waiters { waiter.continuation.resume(returning: .failure(.stopped)) }
+        for waiter in waiters { waiter.answer(.failure(.stopped)) }
         let idleSet = Set(idle)
         for worker in workers where !idleSet.contains(worker.index) { worker.interrupt() }
         for index in idle { workers[index].stop() }
@@ -185,36 +204,39 @@ public final class RenderPool: Sendable {
     /// A slot for the job: an idle one at once, or one handed over when its
     /// turn in the queue comes.
     private func acquire(_ audience: RenderAudience?) async throws(Refusal) -> Int {
-        enum Decision { case slot(Int), refused(Refusal, dropped: [Waiter]), queued(UInt64, dropped: [Waiter]) }
+        enum Decision { case slot(Int), refused(Refusal, dropped: [Waiter]), queued(Waiter, dropped: [Waiter]) }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Int, Refusal>, Never>) in
             let decision = state.withLock { state -> Decision in
                 if state.stopped { return .refused(.stopped, dropped: []) }
                 if state.queue.isEmpty, let slot = state.idle.popLast() { return .slot(slot) }
                 var dropped: [Waiter] = []
                 if state.queue.count >= settings.maxQueue {
-                    // Room first from jobs nobody waits for any more.
-                    dropped = state.queue.filter { $0.audience?.isGone == true }
-                    state.queue.removeAll { $0.audience?.isGone == true }
-                    if state.queue.count >= settings.maxQueue {
-                        return .refused(.queueFull(depth: state.queue.count), dropped: dropped)
+                    // Room first from jobs nobody waits for any more (one look at each:
+                    // a client may leave at any moment).
+                    var kept: [Waiter] = []
+                    for waiter in state.queue {
+                        if waiter.isGone { dropped.append(waiter) } else { kept.append(waiter) }
+                    }
+                    state.queue = kept
+                    if kept.count >= settings.maxQueue {
+                        return .refused(.queueFull(depth: kept.count), dropped: dropped)
                     }
                 }
-                let id = state.nextID
-                state.nextID += 1
-                state.queue.append(Waiter(id: id, since: .now, audience: audience, continuation: continuation))
-                return .queued(id, dropped: dropped)
+                let waiter = Waiter(audience: audience, continuation: continuation)
+                state.queue.append(waiter)
+                return .queued(waiter, dropped: dropped)
             }
             switch decision {
             case .slot(let slot):
                 continuation.resume(returning: .success(slot))
             case .refused(let refusal, let dropped):
                 drop(dropped)
-                metrics.countRejected()
+                if case .queueFull = refusal { metrics.countRejected() }
                 continuation.resume(returning: .failure(refusal))
-            case .queued(let id, let dropped):
+            case .queued(let waiter, let dropped):
                 drop(dropped)
                 MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .milliseconds(Int64(settings.timeout * 1000))) { [self] in
-                    expire(id)
+                    expire(waiter)
                 }
             }
         }
@@ -223,45 +245,48 @@ public final class RenderPool: Sendable {
 
     private func drop(_ gone: [Waiter]) {
         for waiter in gone {
-            metrics.countDropped(reason: "client_gone")
-            waiter.continuation.resume(returning: .failure(.clientGone))
+            waiter.answer(.failure(.clientGone)) { metrics.countDropped(reason: "client_gone") }
         }
     }
 
     /// A job still waiting at its deadline is answered 503.
-    private func expire(_ id: UInt64) {
-        let waiter = state.withLock { state -> Waiter? in
-            guard let index = state.queue.firstIndex(where: { $0.id == id }) else { return nil }
-            state.lastExpiry = .now
-            return state.queue.remove(at: index)
+    private func expire(_ waiter: Waiter) {
+        state.withLock { state in
+            if let index = state.queue.firstIndex(where: { $0 === waiter }) {
+                state.queue.remove(at: index)
+                state.lastExpiry = .now
+            }
         }
-        guard let waiter else { return }
-        metrics.countDropped(reason: "queue_timeout")
-        waiter.continuation.resume(returning: .failure(.waitedTooLong(seconds: Int(settings.timeout.rounded()))))
+        waiter.answer(.failure(.waitedTooLong(seconds: Int(settings.timeout.rounded())))) {
+            metrics.countDropped(reason: "queue_timeout")
+        }
     }
 
     /// Hands the slot to the oldest waiting job whose clients are still there,
     /// or makes it idle.
     private func release(_ slot: Int) {
-        var gone: [Waiter] = []
-        let next = state.withLock { state -> Waiter? in
-            if state.stopped { return nil }
-            while !state.queue.isEmpty {
-                let waiter = state.queue.removeFirst()
-                if waiter.audience?.isGone == true {
-                    gone.append(waiter)
-                } else {
-                    return waiter
+        while true {
+            var gone: [Waiter] = []
+            let (next, stopped) = state.withLock { state -> (Waiter?, Bool) in
+                if state.stopped { return (nil, true) }
+                while !state.queue.isEmpty {
+                    let waiter = state.queue.removeFirst()
+                    if waiter.isGone {
+                        gone.append(waiter)
+                    } else {
+                        return (waiter, false)
+                    }
                 }
+                state.idle.append(slot)
+                return (nil, false)
             }
-            state.idle.append(slot)
-            return nil
-        }
-        drop(gone)
-        if let next {
-            next.continuation.resume(returning: .success(slot))
-        } else if state.withLock({ $0.stopped }) {
-            workers[slot].stop()
+            drop(gone)
+            guard let next else {
+                if stopped { workers[slot].stop() }
+                return
+            }
+            // Answered meanwhile (its deadline came at this very moment): the next one.
+            if next.answer(.success(slot)) { return }
         }
     }
 
