@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of the graph service (see bench/graph_bench.py for what is measured).
-#   bench/graph.sh                render latency vs rrdtool graph (1 day and 10 years), wrk throughput and memory
-#   bench/graph.sh --seconds 5    shorter wrk runs
+#   bench/graph.sh                render latency vs rrdtool graph, 1 against 2 render workers, a cached graph,
+#                                 a viewer during a flood of hang-up clients, memory per process
+#   bench/graph.sh --seconds 5    shorter wrk runs (--flood N, --years N, --runs N change the other counts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps

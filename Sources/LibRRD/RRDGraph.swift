@@ -5,7 +5,8 @@ import Synchronization
 ///
 /// In librrd 1.7.2 concurrent `rrd_graph_v` calls crash the process, so every
 /// call here holds one process-wide lock: one render at a time, whichever thread
-/// asks. (The graph service additionally runs them on one dedicated thread.)
+/// asks. (The graph service calls them only in its render worker processes, one
+/// job at a time each: see BTCRateGraph's RenderPool.)
 public enum RRDGraph {
     private static let renderLock = Mutex(())
 

@@ -6,7 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// librrd's renderer crashes under concurrency in 1.7.2; the render thread must
+/// librrd's renderer crashes under concurrency in 1.7.2; the render workers must
 /// make many simultaneous requests safe. And the service over a real socket.
 @Suite struct ConcurrencyAndLiveTests {
     @Test func manySimultaneousDifferentRendersDoNotCrash() async throws {

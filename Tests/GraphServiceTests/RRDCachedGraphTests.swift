@@ -48,28 +48,7 @@ import Testing
         withExtendedLifetime(daemon) {}
     }
 
-    /// rrdcached's STATS counter of FLUSH commands.
-    static func flushes(_ path: String) throws -> Int {
-        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { throw RRDError(call: "connect", path: path, message: "\(errno)") }
-        _ = "STATS\n".withCString { send(socket, $0, 6, 0) }
-        var text = ""
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while !text.contains("UpdatesWritten") || !text.hasSuffix("\n") {
-            let count = recv(socket, &buffer, buffer.count, 0)
-            guard count > 0 else { break }
-            text += String(decoding: buffer[..<count], as: UTF8.self)
-        }
-        let line = text.split(separator: "\n").first { $0.hasPrefix("FlushesReceived:") }
-        return Int(line?.split(separator: " ").last ?? "") ?? -1
+    static func flushes(_ socket: String) throws -> Int {
+        try #require(RRDCachedDaemon.statistics(socket: socket)["FlushesReceived"])
     }
 }

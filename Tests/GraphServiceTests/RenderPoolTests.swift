@@ -20,11 +20,11 @@ import Testing
                    metrics: metrics, logger: log.logger(level: .info))
     }
 
-    /// A year at 3000 x 1500 with the band: a render that takes a while.
-    func job(_ shift: Int = 0) -> RenderJob {
+    /// 30 days at 3000 x 1500 with the band (by default): a render that takes a while.
+    func job(_ shift: Int = 0, width: Int = 3000, height: Int = 1500) -> RenderJob {
         .graph(arguments: GraphArguments.graph(
             path: fixture.configuration.rrdPath(for: fixture.pair), pair: fixture.pair,
-            range: (GraphFixture.lastSlot - 30 * 86_400 - shift)...GraphFixture.lastSlot, width: 3000, height: 1500, style: .band))
+            range: (GraphFixture.lastSlot - 30 * 86_400 - shift)...GraphFixture.lastSlot, width: width, height: height, style: .band))
     }
 
     func outcome(_ pool: RenderPool, _ job: RenderJob, audience: RenderAudience? = nil) async -> Result<RenderReply, RenderPool.Refusal> {
@@ -90,8 +90,9 @@ import Testing
     }
 
     /// Workers that cannot start: nothing takes a job, so every queued job meets
-    /// its deadline; the queue holds max_queue and refuses one more at once; jobs
-    /// whose clients left make room; /healthz's status says the pool is starved.
+    /// its deadline; the queue holds max_queue and refuses one more of the same
+    /// cost at once; jobs whose clients left make room, and so does the dearest
+    /// job for a cheaper one; /healthz's status says the pool is starved.
     @Test func theQueueIsBoundedAndNobodyWaitsPastTheTimeout() async throws {
         let broken = WorkerCommand(executable: "/bin/sh", arguments: ["sh", "-c", "exit 3"])
         let pool = pool(maxQueue: 2, timeout: 2, command: broken)
@@ -112,10 +113,15 @@ import Testing
         leaving.clientLeft()
         async let admitted = outcome(pool, job(4))
         #expect(await gone == .failure(.clientGone))
+        await Self.until { pool.status.queueDepth == 2 }
+        // A full queue of the largest graphs: an ordinary view takes the place of the
+        // newest of them, which is refused as if it had come last.
+        async let ordinary = outcome(pool, job(5, width: 800, height: 300))
+        #expect(await admitted == .failure(.queueFull(depth: 2)))
         #expect(await waiting == .failure(.waitedTooLong(seconds: 2)))
-        #expect(await admitted == .failure(.waitedTooLong(seconds: 2)))
+        #expect(await ordinary == .failure(.waitedTooLong(seconds: 2)))
         let text = String(decoding: metrics.exposition(.init(pairs: [], pool: pool.status, connections: 0)), as: UTF8.self)
-        #expect(text.contains("btcrate_render_jobs_rejected_total 1"))
+        #expect(text.contains("btcrate_render_jobs_rejected_total 2"))
         #expect(text.contains(#"btcrate_render_jobs_dropped_total{reason="client_gone"} 1"#))
         #expect(text.contains(#"btcrate_render_jobs_dropped_total{reason="queue_timeout"} 2"#))
         await pool.stop()

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A real rrdcached on a unix socket in a directory of the test's, stopped on deinit.
 /// It holds writes for an hour unless flushed, so tests can see the difference.
@@ -21,6 +24,31 @@ public final class RRDCachedDaemon {
         process.standardError = FileHandle.nullDevice
         try process.run()
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+    }
+
+    /// The daemon's `STATS` counters (`FlushesReceived`, `UpdatesReceived`, ...);
+    /// static, so a test can ask from a closure that must not capture the daemon.
+    public static func statistics(socket path: String) -> [String: Int] {
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        guard withUnixSocketAddress(path, { connect(fd, $0, $1) }) == 0 else { return [:] }
+        _ = "STATS\n".withCString { send(fd, $0, 6, 0) }
+        // "N Statistics follow", then N lines of "Name: value".
+        var text = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if let first = lines.first, let count = Int(first.split(separator: " ").first ?? ""), lines.count > count + 1 { break }
+            let received = recv(fd, &buffer, buffer.count, 0)
+            guard received > 0 else { break }
+            text += String(decoding: buffer[..<received], as: UTF8.self)
+        }
+        var values: [String: Int] = [:]
+        for line in text.split(separator: "\n").dropFirst() {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespaces)) { values[String(parts[0])] = value }
+        }
+        return values
     }
 
     deinit {

@@ -14,7 +14,7 @@ struct GraphCommand: AsyncParsableCommand {
             /graph.png, /graph.json, /data.json, /data.csv, /healthz and /metrics (see the README). Reads \
             the RRD files in the state directory; never writes them. Graphs are drawn by graph.render_workers \
             worker processes (BTCRATE_RENDER_WORKERS; default one per CPU) behind a queue of graph.max_queue \
-            (64; beyond it 503 with Retry-After), each render within graph.render_timeout (10s; a worker that \
+            (64; beyond it the dearest render gets 503 with Retry-After), each render within graph.render_timeout (10s; a worker that \
             crashes or hangs is killed and replaced), with a cache. Connections: graph.idle_timeout (30s), 10 s \
             for a request's headers, graph.max_connections (1000); the open-file limit is raised to its hard \
             limit at start. Tells systemd READY=1 once listening; stops cleanly on SIGTERM or SIGINT. SIGHUP \

@@ -154,7 +154,7 @@ extension Setting {
             config.renderTimeout = try Parse.duration(value, in: 1...300)
         },
         Setting(section: "graph", key: "max_queue", environment: "BTCRATE_GRAPH_MAX_QUEUE",
-                defaultText: "64", help: "Renders that may wait for a worker; one more gets 503 with Retry-After at once.") { config, value throws(ConfigError) in
+                defaultText: "64", help: "Renders that may wait for a worker; beyond it the dearest (by pixels) gets 503 with Retry-After at once.") { config, value throws(ConfigError) in
             config.graphMaxQueue = try Parse.integer(value, in: 1...10_000)
         },
         Setting(section: "graph", key: "idle_timeout", environment: "BTCRATE_GRAPH_IDLE_TIMEOUT",

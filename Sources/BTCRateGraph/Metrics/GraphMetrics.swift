@@ -21,18 +21,16 @@ public final class GraphMetrics: Sendable {
 
     public init() {
         renderSeconds = registry.makeValueHistogram(
-            name: "btcrate_render_seconds", buckets: Self.renderBuckets,
-            help: "Time a render worker took for one graph or export (librrd's cost, not the queue's).")
+            descriptor: Self.name("btcrate_render_seconds", "Time a render worker took for one graph or export (librrd's cost, not the queue's)."),
+            buckets: Self.renderBuckets)
         queueWait = registry.makeValueHistogram(
-            name: "btcrate_render_queue_wait_seconds", buckets: Self.waitBuckets,
-            help: "Time a render waited for a free render worker.")
-        cacheHits = registry.makeCounter(
-            name: "btcrate_render_cache_hits_total",
-            help: "Graph requests answered from the cache (or joined to a render in flight).")
-        cacheMisses = registry.makeCounter(name: "btcrate_render_cache_misses_total", help: "Graph requests that needed a render.")
-        rejected = registry.makeCounter(
-            name: "btcrate_render_jobs_rejected_total",
-            help: "Renders refused at once with 503 because graph.max_queue renders were already waiting.")
+            descriptor: Self.name("btcrate_render_queue_wait_seconds", "Time a render waited for a free render worker."),
+            buckets: Self.waitBuckets)
+        cacheHits = registry.makeCounter(descriptor: Self.name(
+            "btcrate_render_cache_hits_total", "Graph requests answered from the cache (or joined to a render in flight)."))
+        cacheMisses = registry.makeCounter(descriptor: Self.name("btcrate_render_cache_misses_total", "Graph requests that needed a render."))
+        rejected = registry.makeCounter(descriptor: Self.name(
+            "btcrate_render_jobs_rejected_total", "Renders answered 503 at once at a full queue (graph.max_queue): the newcomer, or a dearer waiting one that made way."))
         // Every label value from the start, at 0: a rate() over a series that appears
         // only at its first event misses that event.
         for reason in ["crash", "timeout", "spawn"] { countWorkerRestart(reason: reason, by: 0) }
@@ -45,8 +43,8 @@ public final class GraphMetrics: Sendable {
         let counter = requests.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = registry.makeCounter(
-                name: "btcrate_http_requests_total", labels: [("endpoint", endpoint), ("status", "\(status)")],
-                help: "HTTP requests answered, by endpoint and status.")
+                descriptor: Self.name("btcrate_http_requests_total", "HTTP requests answered, by endpoint and status."),
+                labels: [("endpoint", endpoint), ("status", "\(status)")])
             counters[key] = counter
             return counter
         }
@@ -83,7 +81,7 @@ public final class GraphMetrics: Sendable {
         let key = "\(name)|\(label.1)"
         let counter = labelled.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = registry.makeCounter(name: name, labels: [label], help: help)
+            let counter = registry.makeCounter(descriptor: Self.name(name, help), labels: [label])
             counters[key] = counter
             return counter
         }
@@ -127,7 +125,13 @@ public final class GraphMetrics: Sendable {
     }
 
     private func gauge(_ name: String, _ help: String, pair: String? = nil) -> Gauge {
-        if let pair { return registry.makeGauge(name: name, labels: [("pair", pair)], help: help) }
-        return registry.makeGauge(name: name, help: help)
+        if let pair { return registry.makeGauge(descriptor: Self.name(name, help), labels: [("pair", pair)]) }
+        return registry.makeGauge(descriptor: Self.name(name, help))
+    }
+
+    /// A whole metric name and its help text (the descriptor would join parts;
+    /// btcrate's names are written out in full so that they can be searched for).
+    private static func name(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 }

@@ -12,6 +12,19 @@ public enum RenderJob: Sendable, Equatable {
         }
     }
 
+    /// What the job costs, roughly, for shedding load: a graph's pixels; an
+    /// export's rows count as a few pixels each (xport draws nothing).
+    var cost: Int {
+        func number(_ option: String) -> Int {
+            guard let index = arguments.firstIndex(of: option), index + 1 < arguments.count else { return 0 }
+            return Int(arguments[index + 1]) ?? 0
+        }
+        switch self {
+        case .graph: return number("--width") * number("--height")
+        case .export: return number("--maxrows") * 10
+        }
+    }
+
     /// "graph --start 1700000000 --end 1700086400 --width 3000 ...", short enough for
     /// a journal line that says which job a killed worker had.
     var summary: String {

@@ -6,7 +6,8 @@ import Synchronization
 /// The render workers and the bounded queue in front of them.
 ///
 /// Admission: a job runs at once on an idle worker, or waits in a queue of at
-/// most `graph.max_queue`; one more is refused at once (503 with Retry-After).
+/// most `graph.max_queue`; beyond it the dearest job (by pixels) is refused at
+/// once (503 with Retry-After), the newcomer or one already waiting.
 /// A waiting job whose clients have all gone is dropped unrendered, and one
 /// that waited `graph.render_timeout` is answered 503: nobody waits behind a
 /// backlog of work nobody wants. A worker that crashes or passes the timeout is
@@ -69,11 +70,14 @@ public final class RenderPool: Sendable {
     private final class Waiter: Sendable {
         let since: ContinuousClock.Instant
         let audience: RenderAudience?
+        /// `RenderJob.cost`: at a full queue the most expensive job makes way.
+        let cost: Int
         private let continuation: Mutex<CheckedContinuation<Result<Int, Refusal>, Never>?>
 
-        init(audience: RenderAudience?, continuation: CheckedContinuation<Result<Int, Refusal>, Never>) {
+        init(audience: RenderAudience?, cost: Int, continuation: CheckedContinuation<Result<Int, Refusal>, Never>) {
             since = .now
             self.audience = audience
+            self.cost = cost
             self.continuation = Mutex(continuation)
         }
 
@@ -129,13 +133,17 @@ public final class RenderPool: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for worker in workers {
                 group.addTask { [self] in
-                    let outcome = try? await threads.runIfActive {
-                        worker.startFailure(deadline: .now + .seconds(self.settings.timeout))
-                    }
-                    if case let failure?? = outcome { failed(worker.index, failure) }
+                    if case .failed(let failure) = await spawn(worker.index) { failed(worker.index, failure) }
                 }
             }
         }
+    }
+
+    /// A pool dropped without `stop` (a test's service): its processes and
+    /// threads end with it.
+    deinit {
+        for worker in workers { worker.stop() }
+        threads.shutdownGracefully { _ in }
     }
 
     /// Refuses new work, answers every waiting job 503 and ends the workers.
@@ -162,7 +170,7 @@ public final class RenderPool: Sendable {
     /// Renders `job` on a worker; `audience` are the clients waiting for it.
     public func render(_ job: RenderJob, audience: RenderAudience?) async throws(Refusal) -> RenderReply {
         let queued = ContinuousClock.now
-        let slot = try await acquire(audience)
+        let slot = try await acquire(audience, cost: job.cost)
         metrics.observeQueueWait((ContinuousClock.now - queued).seconds)
         let worker = workers[slot]
         let timeout = settings.timeout
@@ -203,28 +211,38 @@ public final class RenderPool: Sendable {
 
     /// A slot for the job: an idle one at once, or one handed over when its
     /// turn in the queue comes.
-    private func acquire(_ audience: RenderAudience?) async throws(Refusal) -> Int {
-        enum Decision { case slot(Int), refused(Refusal, dropped: [Waiter]), queued(Waiter, dropped: [Waiter]) }
+    ///
+    /// At a full queue, jobs whose clients left make room first; then the most
+    /// expensive waiting job makes way for a cheaper newcomer (503, Retry-After),
+    /// or the newcomer is refused. Under overload the dearest work is shed: a
+    /// flood of the largest graphs cannot keep an ordinary view out.
+    private func acquire(_ audience: RenderAudience?, cost: Int) async throws(Refusal) -> Int {
+        enum Decision { case slot(Int), refused(Refusal, dropped: [Waiter]), queued(Waiter, dropped: [Waiter], displaced: Waiter?) }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Int, Refusal>, Never>) in
             let decision = state.withLock { state -> Decision in
                 if state.stopped { return .refused(.stopped, dropped: []) }
                 if state.queue.isEmpty, let slot = state.idle.popLast() { return .slot(slot) }
                 var dropped: [Waiter] = []
+                var displaced: Waiter?
                 if state.queue.count >= settings.maxQueue {
-                    // Room first from jobs nobody waits for any more (one look at each:
-                    // a client may leave at any moment).
+                    // One look at each: a client may leave at any moment.
                     var kept: [Waiter] = []
                     for waiter in state.queue {
                         if waiter.isGone { dropped.append(waiter) } else { kept.append(waiter) }
                     }
                     state.queue = kept
                     if kept.count >= settings.maxQueue {
-                        return .refused(.queueFull(depth: kept.count), dropped: dropped)
+                        // The newest of the dearest: the longest waiting keep their turn.
+                        let highest = kept.map(\.cost).max() ?? 0
+                        guard highest > cost, let dearest = kept.lastIndex(where: { $0.cost == highest }) else {
+                            return .refused(.queueFull(depth: kept.count), dropped: dropped)
+                        }
+                        displaced = state.queue.remove(at: dearest)
                     }
                 }
-                let waiter = Waiter(audience: audience, continuation: continuation)
+                let waiter = Waiter(audience: audience, cost: cost, continuation: continuation)
                 state.queue.append(waiter)
-                return .queued(waiter, dropped: dropped)
+                return .queued(waiter, dropped: dropped, displaced: displaced)
             }
             switch decision {
             case .slot(let slot):
@@ -233,8 +251,9 @@ public final class RenderPool: Sendable {
                 drop(dropped)
                 if case .queueFull = refusal { metrics.countRejected() }
                 continuation.resume(returning: .failure(refusal))
-            case .queued(let waiter, let dropped):
+            case .queued(let waiter, let dropped, let displaced):
                 drop(dropped)
+                displaced?.answer(.failure(.queueFull(depth: settings.maxQueue))) { metrics.countRejected() }
                 MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .milliseconds(Int64(settings.timeout * 1000))) { [self] in
                     expire(waiter)
                 }
@@ -293,13 +312,24 @@ public final class RenderPool: Sendable {
     /// Starts a new worker in a slot whose worker failed, then frees the slot;
     /// if it cannot start, retries later and the slot stays out of use.
     private func replace(_ slot: Int) async {
-        let failure = try? await threads.runIfActive {
-            self.workers[slot].startFailure(deadline: .now + .seconds(self.settings.timeout))
+        switch await spawn(slot) {
+        case .running, .stopped: release(slot)
+        case .failed(let failure): failed(slot, failure)
         }
-        if case let failure?? = failure {
-            failed(slot, failure)
-        } else {
-            release(slot)
+    }
+
+    private enum Spawned { case running, failed(RenderWorkerFailure), stopped }
+
+    /// Starts the slot's worker, on the pool's own threads: the thread that
+    /// spawns a worker must outlive it (the worker dies with it, PR_SET_PDEATHSIG).
+    private func spawn(_ slot: Int) async -> Spawned {
+        do {
+            let failure = try await threads.runIfActive {
+                self.workers[slot].startFailure(deadline: .now + .seconds(self.settings.timeout))
+            }
+            return failure.map(Spawned.failed) ?? .running
+        } catch {
+            return .stopped
         }
     }
 
@@ -318,15 +348,15 @@ public final class RenderPool: Sendable {
         metrics.countWorkerRestart(reason: failure.reason)
         MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .milliseconds(Int64(delay * 1000))) { [self] in
             Task {
-                let outcome = try? await threads.runIfActive {
-                    self.workers[slot].startFailure(deadline: .now + .seconds(self.settings.timeout))
-                }
-                if case let failure?? = outcome {
-                    self.failed(slot, failure)
-                } else if outcome != nil {
+                switch await spawn(slot) {
+                case .failed(let failure):
+                    failed(slot, failure)
+                case .running:
                     state.withLock { $0.failed[slot] = nil }
                     logger.notice("render worker \(slot) started again")
                     release(slot)
+                case .stopped:
+                    break
                 }
             }
         }

@@ -15,7 +15,8 @@ import Glibc
 public enum RenderWorkerLoop {
     /// Runs until the service closes the socket (or dies); returns the exit status.
     public static func run() -> Int32 {
-        // Dies with the service's render thread: never rendering for nobody.
+        // Dies with the service's thread that spawned it (one of the render pool's,
+        // which live as long as the pool): never rendering for nobody.
         _ = CSpawn_dieWithParent()
         // Ctrl-C in a terminal and systemctl reload are the service's to handle;
         // SIGTERM (systemctl stop) ends a worker like the rest of the unit.

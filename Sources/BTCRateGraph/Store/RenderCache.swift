@@ -17,11 +17,6 @@ public actor RenderCache<Value: Sendable> {
 
     public enum Origin: Sendable { case cache, joined, produced }
 
-    /// Cached answers only, never waiting: for revalidations and HEAD.
-    public func cached(_ key: String) -> Value? {
-        entries[key]?.value
-    }
-
     /// The cached value for `key`, or the one a request already in flight produces,
     /// or a new one from `produce`.
     public func value(for key: String, client: ClientConnection?,
