@@ -15,6 +15,8 @@
    the flood (rendered, dropped, refused).
 5. Memory, before, at the peak of and after the flood: RSS and PSS of the HTTP
    process and of each render worker, and the service's total.
+6. With --before BINARY (an older build, e.g. one made with `git worktree add`):
+   sections 2 and 3 on it and on this build, alternating.
 
 Run through bench/graph.sh, which builds the release binaries first. The state
 directory is seeded with --years of 10-minute history from the local fake.
@@ -143,6 +145,8 @@ def main():
     parser.add_argument("--years", type=int, default=10, help="history to seed")
     parser.add_argument("--flood", type=int, default=2000, help="requests in the flood")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of 1 and 2 workers")
+    parser.add_argument("--before", metavar="BINARY",
+                        help="an older btcrate build to compare with (cached and distinct graphs, alternating rounds)")
     args = parser.parse_args()
 
     btcrate = bin_path("btcrate")
@@ -238,6 +242,10 @@ def main():
         flood(service, now, args.flood)
         service.stop()
         services.remove(service)
+
+        # 6. Before and after, when an older build is given.
+        if args.before:
+            compare(args.before, btcrate, env, now, args, work)
     finally:
         for service in services:
             service.stop()
@@ -245,6 +253,30 @@ def main():
             process.terminate()
             process.wait()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def compare(before, after, env, now, args, work):
+    """The same cached and distinct loads on an older build and on this one, alternating."""
+    builds = {f"before ({before})": before, "this build": after}
+    results = {name: {"cached": [], "distinct": []} for name in builds}
+    for round_number in range(args.rounds):
+        for name, binary in builds.items():
+            service = Service(binary, env, 2)
+            try:
+                url = f"{service.base}/graph.png?start=-7d&width=800&height=300"
+                fetch(url)
+                results[name]["cached"].append(wrk(url, args.seconds)[0])
+                script = distinct_script(os.path.join(work, f"compare{round_number}.lua"), now, (round_number + 10) * 86_400)
+                results[name]["distinct"].append(wrk(service.base + "/", args.seconds, connections=8, script=script)[0])
+            finally:
+                service.stop()
+    print(f"\n## Before and after, median of {args.rounds} alternating rounds (this build with 2 render workers)\n")
+    print("| build | one cached graph, req/s | distinct uncached graphs/s |")
+    print("|---|---|---|")
+    for name in builds:
+        cached, distinct = results[name]["cached"], results[name]["distinct"]
+        print(f"| {name} | {statistics.median(cached):.0f} ({', '.join(f'{x:.0f}' for x in cached)}) | "
+              f"{statistics.median(distinct):.1f} ({', '.join(f'{x:.0f}' for x in distinct)}) |")
 
 
 def flood(service, now, count):

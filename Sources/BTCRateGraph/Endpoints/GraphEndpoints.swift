@@ -95,20 +95,20 @@ struct GraphEndpoints: Sendable {
     /// full queue of 64 ordinary graphs drains in well under a second.
     static let retryAfter = 1
 
-    private func rendered(_ prepared: Prepared, client: ClientConnection?) async -> Result<RenderedGraph, ErrorAnswer> {
+    private func rendered(_ prepared: Prepared, context: GraphRequestContext) async -> Result<RenderedGraph, ErrorAnswer> {
         let store = service.store
         let query = prepared.query
         // A render this request joined may be dropped because everyone else left;
         // then this request, whose client is still here, asks once more.
         for attempt in 0..<2 {
             do {
-                let (graph, origin) = try await service.cache.value(for: prepared.key, client: client) { audience in
+                let (graph, origin) = try await service.cache.value(for: prepared.key, client: { context.connection }) { audience in
                     try await store.render(query.pair, range: prepared.range, width: query.width, height: query.height,
                                            style: prepared.style, version: prepared.version, audience: audience)
                 }
                 service.metrics.countCache(hit: origin != .produced)
                 return .success(graph)
-            } catch RenderPool.Refusal.clientGone where attempt == 0 && client?.isGone != true {
+            } catch RenderPool.Refusal.clientGone where attempt == 0 && context.connection?.isGone != true {
                 continue
             } catch {
                 return .failure(failure(error, pair: query.pair, what: "graph"))
@@ -130,7 +130,7 @@ struct GraphEndpoints: Sendable {
         if let match = request.headers[.ifNoneMatch], EntityTag.matches(ifNoneMatch: match, tag) {
             return Response(status: .notModified, headers: headers)
         }
-        switch await rendered(prepared, client: context.connection) {
+        switch await rendered(prepared, context: context) {
         case .success(let graph):
             headers[.contentType] = "image/png"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: graph.png))
@@ -175,7 +175,7 @@ struct GraphEndpoints: Sendable {
         case .failure(let answer): return answer.response
         }
         let graph: RenderedGraph
-        switch await rendered(prepared, client: context.connection) {
+        switch await rendered(prepared, context: context) {
         case .success(let value): graph = value
         case .failure(let answer): return answer.response
         }

@@ -7,11 +7,15 @@ import NIOCore
 /// its client has gone.
 public struct GraphRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Nil when a test calls the router directly: such a client never goes away.
-    public let connection: ClientConnection?
+    private let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        connection = ClientConnections.connection(of: source.channel)
+        channel = source.channel
     }
+
+    /// The client's connection, looked up only when a render needs it (not for
+    /// cached answers, whose throughput a shared lookup would cost). Nil when a
+    /// test calls the router directly: such a client never goes away.
+    public var connection: ClientConnection? { ClientConnections.connection(of: channel) }
 }

@@ -19,7 +19,8 @@ public actor RenderCache<Value: Sendable> {
 
     /// The cached value for `key`, or the one a request already in flight produces,
     /// or a new one from `produce`.
-    public func value(for key: String, client: ClientConnection?,
+    /// `client` is asked only on a miss: a hit needs no connection.
+    public func value(for key: String, client: @Sendable () -> ClientConnection?,
                       produce: @escaping @Sendable (RenderAudience) async throws -> Value) async throws -> (Value, Origin) {
         clock += 1
         if let entry = entries[key] {
@@ -27,10 +28,10 @@ public actor RenderCache<Value: Sendable> {
             return (entry.value, .cache)
         }
         if let flight = inFlight[key] {
-            flight.audience.join(client)
+            flight.audience.join(client())
             return (try await flight.task.value, .joined)
         }
-        let audience = RenderAudience(client)
+        let audience = RenderAudience(client())
         let task = Task { try await produce(audience) }
         inFlight[key] = (task, audience)
         defer { inFlight[key] = nil }
