@@ -55,7 +55,7 @@ let package = Package(
         // MARK: services
         // The graph service: HTTP endpoints and connections, the render workers, the cache, the page.
         .target(name: "BTCRateGraph", dependencies: [
-            "BTCRateCore", "LibRRD", "LibSystemd", "CSpawn", "BlockingCalls",
+            "BTCRateCore", "LibRRD", "CSpawn", "BlockingCalls",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -143,6 +143,17 @@ import Testing
         }
     }
 
+    /// `btcrate config` shows every setting's value (five of them once printed "?").
+    @Test func configShowsEverySetting() throws {
+        let result = try run(["config", "--json"], environment: ["BTCRATE_RENDER_WORKERS": "3"])
+        #expect(result.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String])
+        for setting in Setting.all {
+            #expect(object[setting.name] != nil && object[setting.name] != "?", "\(setting.name) = \(object[setting.name] ?? "-")")
+        }
+        #expect(object["graph.render_workers"] == "3" && object["graph.max_queue"] == "64" && object["graph.idle_timeout"] == "30s")
+    }
+
     @Test func whenEverySourceFailsTheExitSays69() throws {
         for source in FakeSource.allCases { server.set(source, .body("down", status: 503)) }
         let result = try run(["collect"])

@@ -1,4 +1,5 @@
 import BTCRateCore
+import BlockingCalls
 import Foundation
 import Logging
 
@@ -16,11 +17,19 @@ struct CollectionRun {
     func perform(command: String) async -> Result {
         let logger = context.logger
         let configuration = context.configuration
+        // Opening the lock and clearing a killed run's leftovers touch the disk: off
+        // the cooperative threads too.
+        let outcome = await Blocking.perform { () -> Swift.Result<StateLock, StateLock.Refused> in
+            do throws(StateLock.Refused) {
+                return .success(try StateLock.forWriting(stateDirectory: configuration.stateDirectory, logger: logger))
+            } catch {
+                return .failure(error)
+            }
+        }
         let lock: StateLock
-        do {
-            lock = try StateLock.forWriting(stateDirectory: configuration.stateDirectory, logger: logger)
-        } catch {
-            return Result(exitCode: error.exitCode, record: nil)
+        switch outcome {
+        case .success(let taken): lock = taken
+        case .failure(let refused): return Result(exitCode: refused.exitCode, record: nil)
         }
         defer { withExtendedLifetime(lock) {} }
         // Before any live sample: afterwards the slots a killed backfill meant to fill never could be.
@@ -39,10 +48,15 @@ struct CollectionRun {
         let exitCode = Self.exitCode(for: outcomes)
 
         let store = RunRecordStore(stateDirectory: configuration.stateDirectory)
-        let record = RunRecord(command: command, startedAt: started, finishedAt: clock.now(), exitCode: exitCode,
-                               keylessOnly: context.keylessOnly, outcomes: outcomes, previous: store.load())
+        let finished = clock.now(), keylessOnly = context.keylessOnly
+        // Read and written (with fsync) on the pool for blocking calls: in `btcrate run`
+        // the cooperative threads also serve the graph page.
+        let record = await Blocking.perform {
+            RunRecord(command: command, startedAt: started, finishedAt: finished, exitCode: exitCode,
+                      keylessOnly: keylessOnly, outcomes: outcomes, previous: store.load())
+        }
         do {
-            try store.save(record)
+            try await Blocking.run { try store.save(record) }
         } catch {
             let reason = (error as? AtomicFile.WriteError).flatMap { DiskDiagnosis.explain($0.code, directory: configuration.stateDirectory) }
             logger.error("run record not saved: \(error)\(reason.map { ": \($0)" } ?? "")",

@@ -1,4 +1,5 @@
 import BTCRateCore
+import BlockingCalls
 import Foundation
 import Logging
 
@@ -17,14 +18,15 @@ struct PendingBackfills {
     @discardableResult
     func complete(keepOnHistoryFailure: Bool, progress: ProgressLine? = nil) async -> [Backfill.Report] {
         let logger = context.logger
-        guard let record = store.load(), !record.pairs.isEmpty else { return [] }
+        let store = store
+        guard let record = await Blocking.perform({ store.load() }), !record.pairs.isEmpty else { return [] }
         let backfill = Backfill(configuration: context.configuration, history: context.historySource,
                                 store: context.store, logger: logger)
         var reports: [Backfill.Report] = []
         for entry in record.pairs {
             guard let range = entry.range else {
                 logger.warning("dropping an unreadable entry of \(BackfillRecordStore.fileName) for \(entry.pair)", metadata: ["pair": "\(entry.pair)"])
-                try? store.remove(entry.pair)
+                _ = try? await Blocking.run { try store.remove(entry.pair) }
                 continue
             }
             logger.notice("completing the interrupted backfill of \(entry.pair) (\(entry.from) to \(entry.to))",
@@ -40,7 +42,7 @@ struct PendingBackfills {
                     logger.warning("the interrupted backfill of \(entry.pair) could not be completed: \(report.unknown) slots stay unknown",
                                    metadata: ["pair": "\(entry.pair)", "error_class": "\(report.stoppedBy!.kind.rawValue)"])
                 }
-                do { try store.remove(entry.pair) } catch {
+                do { try await Blocking.run { try store.remove(entry.pair) } } catch {
                     logger.error("\(BackfillRecordStore.fileName) not updated: \(error)", metadata: ["error_class": "storage_error"])
                 }
             }

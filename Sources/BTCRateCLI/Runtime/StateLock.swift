@@ -8,7 +8,7 @@ import Glibc
 /// command that writes RRD files (collect, backfill, rewind), so two writers never
 /// race on one file. The kernel drops it when the process dies, so a killed run
 /// never leaves it stuck.
-final class StateLock {
+final class StateLock: Sendable {
     private let descriptor: Int32
 
     private init(descriptor: Int32) { self.descriptor = descriptor }

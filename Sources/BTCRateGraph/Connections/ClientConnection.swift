@@ -66,7 +66,6 @@ public final class ClientConnection: Sendable {
             state.lastActivity = now
         }
     }
-
 }
 
 /// The clients waiting for one render: the one that asked, and those whose

@@ -1,7 +1,6 @@
 import BTCRateCore
 import Hummingbird
 import HummingbirdCore
-import LibSystemd
 import Logging
 import NIOCore
 import ServiceLifecycle
