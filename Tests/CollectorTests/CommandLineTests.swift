@@ -65,7 +65,7 @@ import Testing
             "": ["collect", "run", "graph", "watchdog", "alerts", "backfill", "rewind", "config", "clock_skew", "clock_behind", "storage_timeout", "Exit codes", "--version"],
             "graph": ["--config", "graph.listen", "/healthz"],
             "watchdog": ["--config", "READY=1", "alerts.json"],
-            "alerts": ["list", "test", "silence", "silences", "unsilence"],
+            "alerts": ["list", "history", "test", "silence", "silences", "unsilence"],
             "collect": ["--config", "--json", "Exit codes"],
             "run": ["--config", "SIGTERM"],
             "backfill": ["--config", "--days", "--pair", "--json", "--quiet"],
@@ -214,6 +214,66 @@ import Testing
         try AlertStateStore(stateDirectory: state).save(engine.states, now: Int(Date().timeIntervalSince1970))
         let listed = try run(["alerts"])
         #expect(listed.status == 0 && listed.stdout.contains("PriceAbove"))
+    }
+
+    /// `alerts history`: one aligned line per event since -7d (or --since), the same
+    /// events as JSON, a sentence when there are none, 64 for a time it cannot read.
+    @Test func alertsHistoryPrintsTheHistory() throws {
+        let state = directory.file("state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let empty = try run(["alerts", "history"])
+        #expect(empty.status == 0 && empty.stdout.hasPrefix("no alert fired or resolved since "))
+
+        let now = Int(Date().timeIntervalSince1970) / 60 * 60
+        func alert(_ name: AlertName, _ pair: String, _ severity: Severity, _ summary: String, since: Int) -> AlertState {
+            AlertState(key: AlertKey(name, pair: pair), phase: .firing, severity: severity, summary: summary, description: "d",
+                       value: nil, threshold: nil, activeSince: since, firedAt: since, lastNotifiedAt: since)
+        }
+        let stale = alert(.rateStale, "BTC-USD", .warning, "no new sample for 30 minutes", since: now - 7200)
+        var critical = stale
+        critical.severity = .critical
+        critical.summary = "no new sample for 70 minutes"
+        let history = AlertHistory(stateDirectory: state)
+        try history.append([Transition(kind: .firing, alert: alert(.unitFailed, "", .critical, "old", since: now - 30 * 86_400), at: now - 30 * 86_400)])
+        try history.append([Transition(kind: .firing, alert: stale, at: now - 7200)])
+        try history.append([Transition(kind: .firing, alert: critical, at: now - 3600, previousSeverity: .warning)])
+        try history.append([Transition(kind: .resolved, alert: critical, at: now - 600, note: "its data is missing")])
+
+        let text = try run(["alerts", "history"])
+        #expect(text.status == 0)
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)   // the month-old UnitFailed is before -7d
+        let iso = Timestamp.iso8601(now - 7200)   // 2026-12-05T10:20:00Z -> 2026-12-05 10:20 UTC
+        let minute = "\(iso.prefix(10)) \(iso.dropFirst(11).prefix(5)) UTC"
+        #expect(lines[0] == "\(minute)  firing     RateStale BTC-USD  warning   no new sample for 30 minutes")
+        #expect(lines[1].contains("  escalated  RateStale BTC-USD  critical  no new sample for 70 minutes"))
+        #expect(lines[2].contains("  resolved   RateStale BTC-USD  critical  no new sample for 70 minutes (its data is missing)"))
+        #expect(lines[0].hasSuffix("minutes") && lines[0].range(of: #"^\d{4}-\d\d-\d\d \d\d:\d\d UTC  "#, options: .regularExpression) != nil)
+
+        let all = try run(["alerts", "history", "--since", "-60d"])
+        #expect(all.stdout.split(separator: "\n").count == 4 && all.stdout.contains("UnitFailed  "))
+        let recent = try run(["alerts", "history", "--since", "\(now - 3600)"])
+        #expect(recent.stdout.split(separator: "\n").count == 2)
+        let none = try run(["alerts", "history", "--since", "-5m"])
+        #expect(none.status == 0 && none.stdout.contains("no alert fired or resolved since"))
+
+        let json = try run(["alerts", "history", "--json", "--since", "-1d"])
+        #expect(json.status == 0)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let since = try #require(document["since"] as? Int)
+        #expect(abs(since - (now - 86_400)) < 120)
+        let events = try #require(document["events"] as? [[String: Any]])
+        #expect(events.map { $0["event"] as? String } == ["firing", "firing", "resolved"])
+        #expect(events[1]["previous_severity"] as? String == "warning" && events[1]["started_at"] as? Int == now - 7200)
+        #expect(events[0]["alert"] as? String == "RateStale" && events[0]["pair"] as? String == "BTC-USD" && events[0]["at"] as? Int == now - 7200)
+        let emptyJSON = try JSONSerialization.jsonObject(with: Data(try run(["alerts", "history", "--json", "--since", "-1m"]).stdout.utf8)) as? [String: Any]
+        #expect((emptyJSON?["events"] as? [Any])?.isEmpty == true)
+
+        for bad in ["soon", "-7x", "first", "--json"] {
+            let refused = try run(["alerts", "history", "--since", bad])
+            #expect(refused.status == 64, "--since \(bad)")
+        }
+        #expect(try run(["alerts", "history", "--since", "soon"]).stderr.contains("--since 'soon' is not a time before now"))
     }
 
     /// silence prints an id, silences lists it, a muted firing alert is marked and

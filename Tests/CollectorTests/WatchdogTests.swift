@@ -290,6 +290,10 @@ import Testing
         #expect(((bodies.last?["annotations"] as? [String: String])?["note"] ?? "").contains("the state directory moved from \(old.path)"))
         #expect(AlertStateStore(stateDirectory: old.path).load().isEmpty)
         #expect(Outbox(stateDirectory: old.path).names(sink: "webhook").isEmpty)
+        // The resolution ends the period in the old directory's history; the new one has none.
+        let ended = AlertHistory(stateDirectory: old.path).events(since: nil)
+        #expect(ended.map(\.event) == [.resolved] && ended.first?.alert == "RateStale" && ended.first?.at == 2100)
+        #expect(AlertHistory(stateDirectory: new.path).events(since: nil).isEmpty)
         #expect(log.lines.contains { $0.message.contains("1 alert(s) resolved as no longer evaluated, 1 queued notification(s) carried over") })
     }
 
@@ -456,6 +460,15 @@ import Testing
         _ = await stack.collect()
         // The body lists the whole group: CollectorFailing resolved, beside whatever else fires.
         #expect(waitUntil(10) { webhook.requests.contains { lists("CollectorFailing", "resolved", $0) } })
+
+        // The history has both ends, and the graph's period from them.
+        let history = AlertHistory(stateDirectory: stack.directory.path)
+        func recorded() -> [AlertHistoryEvent] { history.events(since: nil).filter { $0.alert == "CollectorFailing" } }
+        #expect(waitUntil(5) { recorded().count == 2 })
+        #expect(recorded().map(\.event) == [.firing, .resolved])
+        #expect(recorded().allSatisfy { $0.pair == "BTC-USD" && $0.severity == .warning })
+        let period = try #require(history.periods(overlapping: nil, pair: "BTC-USD").first { $0.alert == "CollectorFailing" })
+        #expect(period.end == recorded().last?.at && period.start <= recorded().first!.at)
     }
 }
 
@@ -561,9 +574,14 @@ extension WatchdogTests {
         }
         usleep(1_000_000)
         #expect(!webhook.requests.contains(where: collectorFailing))
+        // The history says what happened, sent or not.
+        let history = AlertHistory(stateDirectory: stack.directory.path)
+        #expect(history.events(since: nil).contains { $0.alert == "CollectorFailing" && $0.event == .firing })
 
         _ = try store.end(id: silence.id, now: Int(stack.clock.now().timeIntervalSince1970))
         #expect(waitUntil { webhook.requests.contains(where: collectorFailing) })
+        // The sinks' late "no longer muted" firing is no second firing in the history.
+        #expect(history.events(since: nil).filter { $0.alert == "CollectorFailing" }.count == 1)
     }
 }
 
@@ -657,5 +675,28 @@ final class RecordingServiceManager: ServiceManager, @unchecked Sendable {
             defer { read += 1 }
             return messages[read]
         }
+    }
+}
+
+extension WatchdogTests {
+    /// An append that fails (here the history's name is taken by a directory) is
+    /// journaled once as a warning, then at info until it works again; it throws nothing.
+    @Test func aFailedHistoryAppendIsJournaledAndAlertingGoesOn() async throws {
+        let directory = TemporaryDirectory()
+        let blocked = directory.file(AlertHistory.fileName)
+        try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: false)
+        let log = CapturedLog()
+        let recorder = AlertHistoryRecorder(history: AlertHistory(stateDirectory: directory.path), logger: log.logger())
+        await recorder.record(transitions())
+        await recorder.record(transitions(.resolved))
+        await recorder.record(transitions(.repeated))   // nothing to record, nothing tried
+        let failures = log.lines.filter { $0.message.hasPrefix("alert history not written") }
+        #expect(failures.map(\.level) == [.warning, .info])
+        #expect(failures.first?.metadata["error_class"] == "storage_error")
+        #expect(failures.first?.message.contains(blocked) == true)
+        try FileManager.default.removeItem(atPath: blocked)
+        await recorder.record(transitions())
+        #expect(log.lines.last?.level == .notice && log.lines.last?.message.hasPrefix("alert history is written again") == true)
+        #expect(AlertHistory(stateDirectory: directory.path).events(since: nil).count == 1)
     }
 }

@@ -41,7 +41,7 @@ struct WatchdogCommand: AsyncParsableCommand {
 struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
-        abstract: "List the active alerts (pending and firing), or test the notification sinks.",
+        abstract: "List the active alerts (pending and firing) or their history, or test the notification sinks.",
         discussion: """
             Reads <state directory>/alerts.json, as the watchdog keeps it at every evaluation. Exit codes: \
             0 no warning or critical alert firing (info alerts and muted ones never count); 1 at least one \
@@ -49,7 +49,7 @@ struct AlertsCommand: AsyncParsableCommand {
             watchdog is not running (it has not evaluated for 3 poll intervals, or never ran here: the \
             states shown are as of its last evaluation); 78 configuration error.
             """,
-        subcommands: [ListAlerts.self, TestAlerts.self, SilenceAlert.self, SilenceList.self, Unsilence.self],
+        subcommands: [ListAlerts.self, HistoryAlerts.self, TestAlerts.self, SilenceAlert.self, SilenceList.self, Unsilence.self],
         defaultSubcommand: ListAlerts.self
     )
 
@@ -163,9 +163,11 @@ struct AlertsCommand: AsyncParsableCommand {
 
 /// A plain text table with aligned columns.
 enum TextTable {
-    static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    static func render(header: [String], rows: [[String]]) -> String { render(rows: [header] + rows) }
+
+    /// Rows of equal length; the last column is not padded.
+    static func render(rows all: [[String]]) -> String {
+        let widths = (all.first?.indices ?? 0..<0).map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)

@@ -8,8 +8,10 @@ import Logging
 /// undelivered notifications are carried into the new outbox, ahead of those
 /// resolutions, so none is stranded where no courier looks.
 ///
-/// The old alerts.json is then emptied: moving back later starts afresh instead
-/// of resolving the same alerts twice. Nothing else in the old directory is touched.
+/// The resolutions are recorded in the old directory's alert history, beside those
+/// alerts' firings. The old alerts.json is then emptied: moving back later starts
+/// afresh instead of resolving the same alerts twice. Nothing else in the old
+/// directory is touched.
 struct StateHandover {
     let from: String
     let to: String
@@ -26,6 +28,14 @@ struct StateHandover {
                    muted: state.unannounced == true ? .withheldResolution : nil)
         }
         notifier.notify(resolved)
+        // Their periods end in the old directory's history, where they began.
+        do {
+            try AlertHistory(stateDirectory: from).append(resolved.map(\.transition))
+        } catch {
+            logger.warning("alert history of \(from) not written: \(error)", metadata: [
+                "MESSAGE_ID": "\(AlertJournal.troubleMessageID)", "error_class": "storage_error",
+            ])
+        }
         do {
             if !firing.isEmpty { try store.save([:], now: now) }
         } catch {

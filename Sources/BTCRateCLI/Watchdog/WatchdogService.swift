@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// The watchdog: evaluates the alert rules when the collector writes, at
 /// staleness deadlines and at least every poll interval; journals and sends
-/// every transition; keeps its state in alerts.json; and keeps systemd informed
+/// every transition; keeps its state in alerts.json and what fired and resolved
+/// in alert-history.jsonl; and keeps systemd informed
 /// (READY=1, STATUS=, WATCHDOG=1 pings from the evaluation loop itself, so a
 /// stuck loop stops pinging and systemd restarts it).
 struct WatchdogService: Service {
@@ -38,6 +39,7 @@ struct WatchdogService: Service {
         let heartbeat = configuration.notify.heartbeatURL.map { Heartbeat(url: $0, timeout: configuration.notify.timeout, logger: logger) }
         let gatherer = ObservationGatherer(configuration: configuration, hasKey: context.apiKey != nil, now: clock.now())
         let silences = SilenceReader(store: SilenceStore(stateDirectory: configuration.stateDirectory), logger: logger)
+        let history = AlertHistoryRecorder(history: AlertHistory(stateDirectory: configuration.stateDirectory), logger: logger)
         let wakeups = WakeSignal()
         // Whether the latest write seen was the writer's last (see StateDirectoryWatcher).
         let settled = LockedValue(true)
@@ -64,8 +66,8 @@ struct WatchdogService: Service {
             let evaluationStart = ContinuousClock.now
             var observation = await gatherer.gather(now: now)
             let gathered = ContinuousClock.now
-            // The outbox's files, the silences, the journal and alerts.json are read
-            // and written (with fsync) on the pool for blocking calls.
+            // The outbox's files, the silences, the journal, the alert history and
+            // alerts.json are read and written (with fsync) on the pool for blocking calls.
             observation.outbox = await Blocking.perform { notifier.backlog() }
             let retired = engine.retire(where: {
                 rules.obsolescence($0, pairs: configuration.pairs, graphHealthChecked: configuration.resolvedGraphHealthURL != nil)
@@ -75,6 +77,9 @@ struct WatchdogService: Service {
             let routed = engine.route(transitions, muting: muting, now: observation.now)
             let announced = engine.announcedFiring
             await Blocking.perform { notifier.notify(routed, firing: announced) }
+            // The engine's transitions, not the routed ones: muted alerts are history
+            // too, and a "no longer muted" re-send is not a new firing.
+            await history.record(transitions)
             // For `log.level = debug` and bench/alerts.sh: what one evaluation costs.
             logger.debug("evaluated \(observation.pairs.count) pair(s) in \(Self.milliseconds(ContinuousClock.now - evaluationStart)) ms (reading them \(Self.milliseconds(gathered - evaluationStart)) ms), \(transitions.count) transition(s)")
             if notifier.hasAlertmanager, observation.now - lastRefresh >= AlertNotifier.alertmanagerRefresh {
