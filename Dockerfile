@@ -44,11 +44,12 @@ FROM ${RUNTIME_IMAGE}
 
 # What the binary links (ldd: librrd.so.8, libcurl.so.4, libsystemd.so.0, and
 # libstdc++/libgcc_s/libc, which the base has), the font librrd draws text with
-# (librrd8 only recommends it), and the CA certificates for the price APIs.
+# (librrd8 only recommends it), tzdata for the graphs' time zones (tz=Area/City),
+# and the CA certificates for the price APIs.
 RUN export DEBIAN_FRONTEND=noninteractive \
  && apt-get update -q \
  && apt-get install -y -q --no-install-recommends \
-        librrd8 libcurl4 libsystemd0 fonts-dejavu-core ca-certificates \
+        librrd8 libcurl4 libsystemd0 fonts-dejavu-core tzdata ca-certificates \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 
 # A fixed, unprivileged user; the numeric id lets orchestrators check "non-root"

@@ -3,6 +3,7 @@
 #   bench/graph.sh                render latency vs rrdtool graph, 1 against 2 render workers, a cached graph,
 #                                 a viewer during a flood of hang-up clients, memory per process
 #   bench/graph.sh --seconds 5    shorter wrk runs (--flood N, --years N, --runs N change the other counts)
+#   bench/graph.sh --only looks   the render time of each look (theme, dpr, log, change, compare, tz) alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps

@@ -15,7 +15,10 @@
    the flood (rendered, dropped, refused).
 5. Memory, before, at the peak of and after the flood: RSS and PSS of the HTTP
    process and of each render worker, and the service's total.
-6. With --before BINARY (an older build, e.g. one made with `git worktree add`):
+6. The looks: the uncached render time of dark, dpr 2, log, percent change, a
+   comparison of two pairs and a time zone against the default, 1 day and 1
+   year (`--only looks` runs this section alone).
+7. With --before BINARY (an older build, e.g. one made with `git worktree add`):
    sections 2 and 3 on it and on this build, alternating.
 
 Run through bench/graph.sh, which builds the release binaries first. The state
@@ -145,6 +148,7 @@ def main():
     parser.add_argument("--years", type=int, default=10, help="history to seed")
     parser.add_argument("--flood", type=int, default=2000, help="requests in the flood")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of 1 and 2 workers")
+    parser.add_argument("--only", choices=["looks", "before"], help="run one section only (before: needs --before)")
     parser.add_argument("--before", metavar="BINARY",
                         help="an older btcrate build to compare with (cached and distinct graphs, alternating rounds)")
     args = parser.parse_args()
@@ -161,7 +165,9 @@ def main():
         state = os.path.join(work, "state")
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "BTCRATE_STATE_DIRECTORY": state,
                "BTCRATE_CONFIG": os.path.join(work, "empty.conf"),
-               "BTCRATE_LOG_TARGET": "stderr", "BTCRATE_LOG_LEVEL": "warning"}
+               "BTCRATE_LOG_TARGET": "stderr", "BTCRATE_LOG_LEVEL": "warning",
+               # A second pair for the comparison row of the looks.
+               "BTCRATE_PAIRS": "BTC-USD,ETH-USD"}
         for source in ("ALPHAVANTAGE", "COINBASE", "KRAKEN", "BITSTAMP"):
             env[f"BTCRATE_{source}_URL"] = fake_url
         started = time.perf_counter()
@@ -172,6 +178,13 @@ def main():
 
         print(f"btcrate graph benchmark: {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, "
               f"{os.cpu_count()} CPUs; {args.years} years of 10-minute history seeded in {seeded:.1f} s")
+
+        if args.only == "looks":
+            looks(btcrate, env, now, args)
+            return
+        if args.only == "before":
+            compare(args.before, btcrate, env, now, args, work)
+            return
 
         # 1. Render latency against the rrdtool command.
         service = Service(btcrate, env, 2)
@@ -243,7 +256,10 @@ def main():
         service.stop()
         services.remove(service)
 
-        # 6. Before and after, when an older build is given.
+        # 6. What each look costs.
+        looks(btcrate, env, now, args)
+
+        # 7. Before and after, when an older build is given.
         if args.before:
             compare(args.before, btcrate, env, now, args, work)
     finally:
@@ -253,6 +269,56 @@ def main():
             process.terminate()
             process.wait()
         shutil.rmtree(work, ignore_errors=True)
+
+
+LOOKS = (
+    ("default (light, dpr 1, linear, rate)", ""),
+    ("theme=dark", "&theme=dark"),
+    ("dpr=2 (1600 x 600 pixels)", "&dpr=2"),
+    ("scale=log", "&scale=log"),
+    ("mode=change", "&mode=change"),
+    ("compare: pair=BTC-USD,ETH-USD&mode=change", "&pair=BTC-USD,ETH-USD&mode=change"),
+    ("tz=Europe/Paris", "&tz=Europe/Paris"),
+)
+
+
+def looks(btcrate, env, now, args):
+    """Uncached render time of each look against the default, through the service
+    (one worker, so that runs do not overlap), for 1 day and 1 year; with --before,
+    the older build's default look first, the reference."""
+    spans = (86_400, 365 * 86_400)
+
+    def measure(binary, extra, index):
+        service = Service(binary, env, 1)
+        try:
+            fetch(service.base + "/graph.png?start=-1d")
+            medians = []
+            for span in spans:
+                times = []
+                for run in range(args.runs):
+                    start = now - span - run - 1000 * index   # distinct: never a cache hit
+                    began = time.perf_counter()
+                    fetch(f"{service.base}/graph.png?start={start}&end={now}&width=800&height=300&style=line{extra}")
+                    times.append(time.perf_counter() - began)
+                medians.append(statistics.median(times))
+            return medians
+        finally:
+            service.stop()
+
+    rows = []
+    if args.before:
+        rows.append((f"the default look before this issue ({os.path.basename(args.before)})", measure(args.before, "", 99)))
+    for index, (label, extra) in enumerate(LOOKS):
+        rows.append((label, measure(btcrate, extra, index)))
+    reference = rows[0][1]
+    print(f"\n## The looks, uncached, 800 x 300 CSS pixels, median of {args.runs} (1 render worker)\n")
+    print(f"| look | 1 day | vs {'before' if args.before else 'default'} | 1 year | vs {'before' if args.before else 'default'} |")
+    print("|---|---|---|---|---|")
+    for label, medians in rows:
+        cells = [f"{m * 1000:.1f} ms | {m / r:.2f}x" for m, r in zip(medians, reference)]
+        print(f"| {label} | {' | '.join(cells)} |")
+    print("\nEach render now first exports the view's values to space the value axis' labels (ValueAxis);"
+          " that probe is part of every figure but the one before.")
 
 
 def compare(before, after, env, now, args, work):
@@ -407,15 +473,23 @@ def metric(text, name):
 
 
 def graph_arguments(path, start, end):
-    """The rrdtool command-line form of GraphArguments.graph for style=line."""
-    return ["/dev/null", "--imgformat", "PNG", "--start", str(start), "--end", str(end), "--width", "800",
-            "--height", "300", "--full-size-mode", "--alt-autoscale", "--units-exponent", "0", "--border", "0",
-            "--slope-mode", "--vertical-label", "USD", "--watermark", "btcrate - times in UTC",
-            "--color", "BACK#FFFFFF", "--color", "CANVAS#FFFFFF", "--color", "SHADEA#FFFFFF", "--color", "SHADEB#FFFFFF",
-            f"DEF:rate={path}:rate:AVERAGE", "LINE1.5:rate#F7931A:BTC-USD average",
-            "VDEF:latest=rate,LAST", "GPRINT:latest:last %.2lf", "VDEF:lowest=rate,MINIMUM", "GPRINT:lowest:min %.2lf",
-            "VDEF:highest=rate,MAXIMUM", "GPRINT:highest:max %.2lf\\r"]
-
+    """The rrdtool command-line form of GraphArguments.graph for style=line, light, dpr 1, UTC
+    (less the value axis' probe, which the command cannot do)."""
+    colours = [("BACK", "#FFFFFF"), ("CANVAS", "#FFFFFF"), ("SHADEA", "#FFFFFF"), ("SHADEB", "#FFFFFF"),
+               ("FONT", "#3A3A3C"), ("GRID", "#E5E5EA"), ("MGRID", "#E5E5EA"), ("AXIS", "#C7C7CC"),
+               ("ARROW", "#00000000"), ("FRAME", "#00000000")]
+    arguments = ["/dev/null", "--imgformat", "PNG", "--start", str(start), "--end", str(end), "--width", "800",
+                 "--height", "300", "--full-size-mode", "--zoom", "1", "--units-exponent", "0", "--slope-mode",
+                 "--vertical-label", "USD"]
+    for element, colour in colours:
+        arguments += ["--color", element + colour]
+    arguments += ["--font", "DEFAULT:8:DejaVu Sans", "--font", "LEGEND:8.5:DejaVu Sans", "--grid-dash", "1:0",
+                  "--border", "0", "--disable-rrdtool-tag", "--alt-autoscale",
+                  f"DEF:rate0={path}:rate:AVERAGE", "VDEF:first0=rate0,FIRST", "CDEF:change0=rate0,first0,/,1,-,100,*",
+                  "LINE1.5:rate0#E8830C:BTC-USD", "VDEF:last0=rate0,LAST", "VDEF:min0=rate0,MINIMUM",
+                  "VDEF:max0=rate0,MAXIMUM", "VDEF:changed0=change0,LAST", "GPRINT:last0:last %.2lf",
+                  "GPRINT:min0:min %.2lf", "GPRINT:max0:max %.2lf", "GPRINT:changed0:change %+.2lf%%", "COMMENT:UTC\\r"]
+    return arguments
 
 if __name__ == "__main__":
     main()

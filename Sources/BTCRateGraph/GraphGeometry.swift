@@ -29,8 +29,11 @@ public struct LatestSample: Codable, Sendable, Equatable {
     public let source: String?
     /// Relative change from the value 24 hours earlier, when that is known.
     public let change24h: Double?
+    /// The highest and lowest sample of the 24 hours up to `time`.
+    public let high24h: Double?
+    public let low24h: Double?
 
     enum CodingKeys: String, CodingKey {
-        case value, time, ageSeconds = "age_seconds", source, change24h = "change_24h"
+        case value, time, ageSeconds = "age_seconds", source, change24h = "change_24h", high24h = "high_24h", low24h = "low_24h"
     }
 }

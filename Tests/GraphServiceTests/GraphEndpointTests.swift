@@ -126,8 +126,8 @@ import Testing
                 return response.body.text
             }
             let lines = csv.split(separator: "\n")
-            #expect(lines.first == "time_utc,unix_time,rate,min,max")
-            #expect(lines.contains { $0.hasSuffix(",,,") })
+            #expect(lines.first == "time_utc,unix_time,rate,min,max,time_local")
+            #expect(lines.contains { $0.contains(",,,,") })
         }
     }
 
@@ -156,8 +156,11 @@ import Testing
             }
             let html = try await client.execute(uri: "/", method: .get) { $0.body.text }
             #expect(html.contains("<script src=\"/static/app.js\"") && !html.contains("<script>") && !html.contains("style=\""))
-            #expect(html.contains("UTC"))
+            // The zone is the browser's, shown by the script; the page labels the choice.
+            #expect(html.contains("Time zone"))
             #expect(html.contains("width=device-width"))
+            // The budget: the whole script stays under about 30 KB.
+            #expect(PageScript.app.utf8.count < 30_000)
         }
     }
 

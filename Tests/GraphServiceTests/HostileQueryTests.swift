@@ -123,11 +123,14 @@ import Testing
     }
 
     @Test func noParameterReachesLibrrdAsText() throws {
-        // Only numbers we formatted and the configured path appear in the arguments.
-        let arguments = GraphArguments.graph(path: "/var/lib/btc:rate/BTC-USD.rrd", pair: try CurrencyPair(parsing: "BTC-USD"),
-                                             range: 1000...5000, width: 640, height: 240, style: .band)
-        #expect(arguments.contains("DEF:rate=/var/lib/btc\\:rate/BTC-USD.rrd:rate:AVERAGE"))
-        #expect(arguments.contains("--start") && arguments.contains("1000") && arguments.contains("5000"))
-        #expect(!arguments.contains { $0.hasPrefix("--daemon") })
+        // Only numbers we formatted, names we checked and the configured path appear in the arguments.
+        let pair = try CurrencyPair(parsing: "BTC-USD")
+        let query = try GraphQuery(rawQuery: "width=640&height=240&style=band&theme=dark&dpr=2", pairs: [pair])
+        let graph = GraphArguments.graph([.init(pair: pair, path: "/var/lib/btc:rate/BTC-USD.rrd")], query: query,
+                                         range: 1000...5000, style: .band)
+        #expect(graph.arguments.contains("DEF:rate0=/var/lib/btc\\:rate/BTC-USD.rrd:rate:AVERAGE"))
+        #expect(graph.arguments.contains("--start") && graph.arguments.contains("1000") && graph.arguments.contains("5000"))
+        #expect(!graph.arguments.contains { $0.hasPrefix("--daemon") })
+        #expect(graph.probe?.arguments.contains("DEF:rate0=/var/lib/btc\\:rate/BTC-USD.rrd:rate:AVERAGE") == true)
     }
 }

@@ -22,9 +22,10 @@ import Testing
 
     /// 30 days at 3000 x 1500 with the band (by default): a render that takes a while.
     func job(_ shift: Int = 0, width: Int = 3000, height: Int = 1500) -> RenderJob {
-        .graph(arguments: GraphArguments.graph(
-            path: fixture.configuration.rrdPath(for: fixture.pair), pair: fixture.pair,
-            range: (GraphFixture.lastSlot - 30 * 86_400 - shift)...GraphFixture.lastSlot, width: width, height: height, style: .band))
+        let query = try! GraphQuery(rawQuery: "width=\(width)&height=\(height)&style=band", pairs: [fixture.pair])
+        return .graph(GraphArguments.graph(
+            [.init(pair: fixture.pair, path: fixture.configuration.rrdPath(for: fixture.pair))], query: query,
+            range: (GraphFixture.lastSlot - 30 * 86_400 - shift)...GraphFixture.lastSlot, style: .band))
     }
 
     func outcome(_ pool: RenderPool, _ job: RenderJob, audience: RenderAudience? = nil) async -> Result<RenderReply, RenderPool.Refusal> {
@@ -130,14 +131,20 @@ import Testing
     /// Jobs and replies cross the socket exactly: a graph's PNG and geometry, an
     /// export's rows with their NaNs, librrd's refusal verbatim.
     @Test func theWireCarriesJobsAndRepliesExactly() throws {
-        let job = RenderJob.export(arguments: ["--start", "1700000000", "DEF:rate=/var/lib/btcrate/BTC-USD.rrd:rate:AVERAGE"])
+        let paris = try #require(TimeZoneName("Europe/Paris"))
+        let job = RenderJob.export(arguments: ["--start", "1700000000", "DEF:rate=/var/lib/btcrate/BTC-USD.rrd:rate:AVERAGE"],
+                                   timeZone: paris)
         #expect(try RenderWire.decodeJob(RenderWire.encode(job)) == job)
+        let graphJob = RenderJob.graph(.init(arguments: ["-", "--width", "800"],
+                                             probe: AxisProbe(arguments: ["--start", "1"], plotHeight: 259, logarithmic: true),
+                                             timeZone: paris))
+        #expect(try RenderWire.decodeJob(RenderWire.encode(graphJob)) == graphJob)
         let series = RRDSeries(start: 10, end: 40, step: 10, dataSources: ["rate", "min"], rows: [[1.5, .nan], [2, 3], [.infinity, -1]])
-        guard case .export(let back) = try RenderWire.decodeReply(RenderWire.encode(.export(series))) else {
+        guard case .export(let back, let offsets) = try RenderWire.decodeReply(RenderWire.encode(.export(series, utcOffsets: [3600, 3600, 7200]))) else {
             Issue.record("not an export")
             return
         }
-        #expect(back == series)
+        #expect(back == series && offsets == [3600, 3600, 7200])
         let graph = RRDGraphResult(image: [0x89, 0x50, 0, 255], fields: ["graph_left": .number(67), "legend[0]": .text("BTC-USD"), "graph_width": .count(700)])
         guard case .graph(let result) = try RenderWire.decodeReply(RenderWire.encode(.graph(graph))) else {
             Issue.record("not a graph")
@@ -151,7 +158,7 @@ import Testing
         }
         #expect(message == "opening '/x.rrd': No such file or directory")
         // Truncated or oversized frames are refused, not trusted.
-        #expect(throws: RenderWire.Malformed.self) { try RenderWire.decodeReply(Array(RenderWire.encode(.export(series)).dropLast(3))) }
+        #expect(throws: RenderWire.Malformed.self) { try RenderWire.decodeReply(Array(RenderWire.encode(.export(series, utcOffsets: [])).dropLast(3))) }
         #expect(throws: RenderWire.Malformed.self) { try RenderWire.length(ofHeader: [0xFF, 0xFF, 0xFF, 0x7F]) }
     }
 }

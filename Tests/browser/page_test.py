@@ -6,12 +6,19 @@ serves it with `btcrate graph` on a free loopback port, then in Chromium:
 loads the page, drags across the graph to zoom, and checks that the URL and the
 image now show the selected range (mapped through the geometry librrd reported),
 that no console or CSP errors occurred, and that the page fits a phone-width
-screen. Screenshots go to .build/test-artifacts/.
+screen. Then the wheel, the keys, a pinch and a swipe (touch through DevTools),
+a double-click and a click on an alert period, each checked against the range
+librrd's geometry gives; the browser's time zone (Chromium runs with
+TZ=Asia/Tokyo); the theme following prefers-color-scheme and its toggle; the
+pixel ratio; the empty state of a pair with no sample; accessible names.
+Screenshots (light and dark, phone and desktop, dpr 1 and 2) go to
+.build/test-artifacts/.
 
 Usage: page_test.py BIN_DIR   (the directory holding btcrate and btcrate-fake-sources)
 Prints one line per check and ends with "browser: N passed, M failed".
 """
 import json
+import math
 import os
 import re
 import shutil
@@ -77,6 +84,22 @@ class DevTools:
     def mouse(self, kind, x, y, buttons):
         self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", buttons=buttons, clickCount=1)
 
+    def wheel(self, x, y, delta_y):
+        self.call("Input.dispatchMouseEvent", type="mouseWheel", x=x, y=y, deltaX=0, deltaY=delta_y)
+
+    def key(self, key, code=None, shift=False):
+        code = code or key
+        modifiers = 8 if shift else 0
+        for kind in ("keyDown", "keyUp"):
+            params = {"type": kind, "key": key, "code": code, "modifiers": modifiers}
+            if kind == "keyDown" and len(key) == 1:
+                params["text"] = key
+            self.call("Input.dispatchKeyEvent", **params)
+
+    def touch(self, kind, points):
+        self.call("Input.dispatchTouchEvent", type=kind,
+                  touchPoints=[{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)])
+
     def screenshot(self, name):
         data = self.call("Page.captureScreenshot", format="png")["data"]
         import base64
@@ -118,16 +141,29 @@ def main():
                 "key": {"name": "FallbackInUse", "pair": "BTC-USD"}, "phase": "firing", "severity": "info",
                 "summary": "BTC-USD: samples come from Coinbase Exchange, a fallback source", "description": "d",
                 "active_since": now, "fired_at": now, "last_notified_at": now}]}, out)
+        # A period in which an alert fired for the pair, as the watchdog's history keeps it.
+        with open(os.path.join(work, "state", "alert-history.jsonl"), "w") as out:
+            for event, at in (("firing", now - 3 * 86400), ("resolved", now - 3 * 86400 + 7200)):
+                out.write(json.dumps({"at": at, "event": event, "alert": "RateStale", "pair": "BTC-USD", "severity": "warning",
+                                      "summary": "no new sample for 40 min", "started_at": now - 3 * 86400}) + "\n")
         graph = subprocess.Popen([btcrate, "graph"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes.append(graph)
+        # A second service over a state directory with no sample yet: the empty state.
+        empty_port = free_port()
+        empty_env = dict(env, BTCRATE_STATE_DIRECTORY=os.path.join(work, "empty-state"), BTCRATE_LISTEN=f"127.0.0.1:{empty_port}")
+        os.makedirs(empty_env["BTCRATE_STATE_DIRECTORY"])
+        empty_graph = subprocess.Popen([btcrate, "graph"], env=empty_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        processes.append(empty_graph)
         base = f"http://127.0.0.1:{port}"
         check("graph service answers /healthz", wait_for(lambda: _get(base + "/healthz") == 200) is not None)
 
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")
         profile = os.path.join(work, "profile")
+        # The browser's own zone is Tokyo's: the page must default to it, not to UTC or the host's.
         browser = subprocess.Popen([chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
                                     "--remote-debugging-port=0", f"--user-data-dir={profile}", "about:blank"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                   env=dict(os.environ, TZ="Asia/Tokyo"))
         processes.append(browser)
         devtools_port = None
         for line in browser.stderr:
@@ -226,6 +262,9 @@ def main():
         status = tools.evaluate("document.getElementById('status').className")
         check("'now' after panning a 30-day view shows a graph", now_view is not None and status != "error", f"{now_view} {status}")
 
+        gestures(tools, base)
+        looks(tools, base, f"http://127.0.0.1:{empty_port}")
+
         # Phone width: nothing overflows horizontally.
         tools.call("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2, mobile=True)
         tools.call("Page.navigate", url=base + "/?start=-1d&end=now")
@@ -234,8 +273,10 @@ def main():
         check("the page fits a phone-width screen", overflow is False)
         tools.screenshot("page-phone.png")
 
+        # The empty service's 404 for its pair is expected: the page shows its empty state from it.
         problems = [e for e in tools.events
                     if e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error"
+                    and not e["params"]["entry"].get("url", "").startswith(f"http://127.0.0.1:{empty_port}/graph.json")
                     or e.get("method") == "Runtime.exceptionThrown"]
         check("no console errors, exceptions or CSP violations", not problems,
               "; ".join(json.dumps(p)[:200] for p in problems))
@@ -250,6 +291,211 @@ def main():
     failed = results.count(False)
     print(f"browser: {len(results) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
+
+
+def plot(tools, base):
+    """The image on screen, its geometry (from /graph.json for exactly that image)
+    and where its plot lies in the viewport."""
+    src = image_loaded(tools)
+    params = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(src).query))
+    meta = json.load(urllib.request.urlopen(base + "/graph.json?" + urllib.parse.urlencode(params)))
+    rect = tools.evaluate("(() => { const r = document.getElementById('graph').getBoundingClientRect();"
+                          " return {left: r.left, top: r.top, width: r.width, height: r.height}; })()")
+    scale = rect["width"] / meta["image_width"]
+    return {
+        "src": src, "meta": meta, "scale": scale,
+        "left": rect["left"] + meta["graph_left"] * scale, "width": meta["graph_width"] * scale,
+        "y": rect["top"] + (meta["graph_top"] + meta["graph_height"] / 2) * scale,
+        "start": meta["graph_start"], "end": meta["graph_end"], "span": meta["graph_end"] - meta["graph_start"],
+    }
+
+
+def time_at(p, x):
+    return p["start"] + (x - p["left"]) / p["width"] * p["span"]
+
+
+def settled_view(tools, before_src):
+    """The page's range once a gesture has settled and the new image is on screen."""
+    def ready():
+        src = image_loaded(tools)
+        search = tools.evaluate("location.search") or ""
+        if not src or src == before_src:
+            return None
+        return search
+    search = wait_for(ready)
+    if not search:
+        return None
+    return dict(urllib.parse.parse_qsl(search.lstrip("?")))
+
+
+def graph_json_requests(tools):
+    return tools.evaluate("performance.getEntriesByType('resource').filter(e => e.name.includes('/graph.json')).length")
+
+
+def range_matches(name, query, start, end, p, slack_pixels=2):
+    """The URL's absolute range against the expected one, within a few pixels' worth of time."""
+    if not query or not re.fullmatch(r"\d+", query.get("start", "")) or not re.fullmatch(r"\d+", query.get("end", "")):
+        check(name, False, f"no absolute range in the URL: {query}")
+        return
+    tolerance = slack_pixels * p["span"] / p["meta"]["graph_width"] + 60
+    got_start, got_end = int(query["start"]), int(query["end"])
+    check(name, abs(got_start - start) <= tolerance and abs(got_end - end) <= tolerance,
+          f"got {got_start}..{got_end}, expected {start:.0f}..{end:.0f} ± {tolerance:.0f}")
+
+
+def load_view(tools, base, search):
+    """Navigates and waits for the new document's image (never the old document's)."""
+    tools.evaluate("window.previousDocument = true")
+    tools.call("Page.navigate", url=base + "/" + search)
+    return wait_for(lambda: (lambda s: s if s and "start=" in s else None)(
+        tools.evaluate("window.previousDocument ? null : (() => { const i = document.getElementById('graph');"
+                       " return i && i.complete && i.naturalWidth > 0 ? i.src : null; })()")))
+
+
+def gestures(tools, base):
+    """Wheel, keys, double-click, pinch, swipe and an alert period, each mapped through librrd's geometry."""
+    week_ago = int(time.time()) - 7 * 86400
+    view = f"?start={week_ago}&end={week_ago + 4 * 86400}"
+
+    # The wheel: three notches in at 40 % of the plot keep that time under the cursor; one render.
+    load_view(tools, base, view)
+    p = plot(tools, base)
+    x = p["left"] + 0.4 * p["width"]
+    t = time_at(p, x)
+    requests_before = graph_json_requests(tools)
+    for _ in range(3):
+        tools.wheel(x, p["y"], -100)
+    factor = math.exp(-100 * 0.002) ** 3
+    span = p["span"] * factor
+    query = settled_view(tools, p["src"])
+    range_matches("the wheel zooms around the cursor, through librrd's geometry", query, t - 0.4 * span, t + 0.6 * span, p)
+    check("a wheel spin is one render", graph_json_requests(tools) - requests_before == 1,
+          f"{graph_json_requests(tools) - requests_before} /graph.json requests")
+
+    # Keys on the focused graph: ← pans a quarter back, + zooms in twice around the middle, Home returns to now.
+    load_view(tools, base, view)
+    p = plot(tools, base)
+    tools.evaluate("document.getElementById('frame').focus()")
+    readout = wait_for(lambda: tools.evaluate("(() => { const r = document.getElementById('readout'); return r.hidden ? null : r.innerText; })()"))
+    check("the readout is reachable by keyboard", readout is not None and re.search(r"\d{2}:\d{2}.*\d", readout or "") is not None, str(readout))
+    tools.key("ArrowLeft")
+    query = settled_view(tools, p["src"])
+    range_matches("← pans a quarter of the view back", query, p["start"] - p["span"] / 4, p["end"] - p["span"] / 4, p)
+    p = plot(tools, base)
+    tools.evaluate("document.getElementById('frame').focus()")
+    tools.key("+", "Equal")
+    query = settled_view(tools, p["src"])
+    middle = (p["start"] + p["end"]) / 2
+    range_matches("+ zooms in around the middle", query, middle - p["span"] / 4, middle + p["span"] / 4, p)
+    p = plot(tools, base)
+    tools.evaluate("document.getElementById('frame').focus()")
+    tools.key("Home")
+    search = wait_for(lambda: (lambda s: s if re.search(r"start=-\d+s&end=now", s or "") else None)(tools.evaluate("location.search")))
+    check("Home returns to now with the same span", search is not None and abs(int(re.search(r"start=-(\d+)s", search).group(1)) - p["span"]) <= 1,
+          str(search))
+
+    # A double-click zooms out around the point.
+    load_view(tools, base, view)
+    p = plot(tools, base)
+    x = p["left"] + 0.5 * p["width"]
+    t = time_at(p, x)
+    tools.call("Input.dispatchMouseEvent", type="mousePressed", x=x, y=p["y"], button="left", buttons=1, clickCount=1)
+    tools.call("Input.dispatchMouseEvent", type="mouseReleased", x=x, y=p["y"], button="left", buttons=0, clickCount=1)
+    tools.call("Input.dispatchMouseEvent", type="mousePressed", x=x, y=p["y"], button="left", buttons=1, clickCount=2)
+    tools.call("Input.dispatchMouseEvent", type="mouseReleased", x=x, y=p["y"], button="left", buttons=0, clickCount=2)
+    query = settled_view(tools, p["src"])
+    range_matches("a double-click zooms out around the point", query, t - p["span"], t + p["span"], p)
+
+    # Touch: one finger swiping left by a fifth of the plot moves the view a fifth later;
+    # two fingers spreading from 100 to 200 pixels halve the span around their middle.
+    # (The swipe goes first: after an emulated two-finger gesture, this Chromium
+    # delivers no further touch input to the page, even after a navigation.)
+    tools.call("Emulation.setTouchEmulationEnabled", enabled=True, maxTouchPoints=5)
+    load_view(tools, base, view)
+    p = plot(tools, base)
+    x0 = p["left"] + 0.7 * p["width"]
+    dx = 0.2 * p["width"]
+    tools.touch("touchStart", [(x0, p["y"])])
+    for step in range(1, 6):
+        tools.touch("touchMove", [(x0 - dx * step / 5, p["y"])])
+    tools.touch("touchEnd", [])
+    query = settled_view(tools, p["src"])
+    range_matches("a one-finger swipe pans", query, p["start"] + 0.2 * p["span"], p["end"] + 0.2 * p["span"], p, slack_pixels=3)
+    load_view(tools, base, view)
+    p = plot(tools, base)
+    middle_x = p["left"] + 0.5 * p["width"]
+    t = time_at(p, middle_x)
+    tools.touch("touchStart", [(middle_x - 50, p["y"]), (middle_x + 50, p["y"])])
+    for step in range(1, 6):
+        tools.touch("touchMove", [(middle_x - 50 - 10 * step, p["y"]), (middle_x + 50 + 10 * step, p["y"])])
+    tools.touch("touchEnd", [])
+    query = settled_view(tools, p["src"])
+    range_matches("a pinch zooms around the fingers' middle", query, t - p["span"] / 4, t + p["span"] / 4, p, slack_pixels=3)
+    tools.call("Emulation.setTouchEmulationEnabled", enabled=False)
+
+    # The alert period from the watchdog's history is listed; a click zooms to it.
+    load_view(tools, base, "?start=-7d&end=now")
+    listed = wait_for(lambda: tools.evaluate("(() => { const b = document.querySelector('#periods button'); return b ? b.innerText : null; })()"))
+    check("an alert period of the view is listed under the graph", listed is not None and "RateStale" in listed, str(listed))
+    src = image_loaded(tools)
+    check("the graph asks for the alert shading", src is not None and "annotations=off" not in src)
+    if listed:
+        period = plot(tools, base)["meta"]["annotations"][0]
+        tools.evaluate("document.querySelector('#periods button').click()")
+        query = settled_view(tools, src)
+        margin = max(900, round((period["end"] - period["start"]) * 0.25))
+        if query:
+            check("clicking a period zooms to it", abs(int(query.get("start", 0)) - (period["start"] - margin)) <= 60
+                  and abs(int(query.get("end", 0)) - (period["end"] + margin)) <= 60, str(query))
+        else:
+            check("clicking a period zooms to it", False, "no new view")
+
+
+def looks(tools, base, empty_base):
+    """Time zone, theme, pixel ratio, the empty state and accessible names; the screenshots."""
+    load_view(tools, base, "?start=-1d&end=now")
+    zone = tools.evaluate("document.getElementById('tz').value")
+    check("the page defaults to the browser's time zone (Asia/Tokyo)", zone == "Asia/Tokyo", str(zone))
+    label = tools.evaluate("document.getElementById('range-label').innerText") or ""
+    check("the range label is in that zone", label.endswith("Asia/Tokyo (live)"), label)
+    src = image_loaded(tools) or ""
+    check("the image is drawn in that zone", "tz=Asia/Tokyo" in src, src)
+    utc_offered = tools.evaluate("[...document.getElementById('tz').options].some(o => o.value === 'UTC')")
+    check("UTC is offered", utc_offered is True)
+    unnamed = tools.evaluate("""[...document.querySelectorAll('button, select, input')].filter(e => e.offsetParent !== null
+        && !(e.getAttribute('aria-label') || e.innerText.trim() || (e.closest('label') && e.closest('label').innerText.trim()))).length""")
+    check("every control has a name", unnamed == 0, f"{unnamed} without")
+    check("no render is pending once the image is shown",
+          tools.evaluate("!document.getElementById('frame').classList.contains('loading')") is True)
+
+    for theme in ("light", "dark"):
+        tools.call("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": theme}])
+        for device, width, height, mobile in (("desktop", 1200, 800, False), ("phone", 390, 844, True)):
+            for dpr in (1, 2):
+                tools.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=dpr, mobile=mobile)
+                load_view(tools, base, "?start=-7d&end=now")
+                src = wait_for(lambda: (lambda s: s if s and f"dpr={dpr}" in s and f"theme={theme}" in s else None)(image_loaded(tools)))
+                name = f"{theme} {device} dpr {dpr}"
+                check(f"{name}: the page and the image follow the theme",
+                      src is not None and tools.evaluate("document.documentElement.dataset.theme") == theme, str(src))
+                natural = tools.evaluate("(() => { const i = document.getElementById('graph'); return [i.naturalWidth, i.clientWidth]; })()")
+                check(f"{name}: the image has {dpr} pixels per CSS pixel", natural is not None and natural[0] == dpr * natural[1], str(natural))
+                tools.screenshot(f"page-{theme}-{device}-dpr{dpr}.png")
+    tools.call("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": "light"}])
+    tools.call("Emulation.setDeviceMetricsOverride", width=1200, height=800, deviceScaleFactor=1, mobile=False)
+    load_view(tools, base, "?start=-1d&end=now")
+    before = image_loaded(tools)
+    tools.evaluate("document.getElementById('theme').click()")
+    toggled = wait_for(lambda: (lambda s: s if s and s != before and "theme=dark" in s else None)(image_loaded(tools)))
+    check("the toggle switches page and image to dark",
+          toggled is not None and tools.evaluate("document.documentElement.dataset.theme") == "dark")
+    tools.evaluate("document.getElementById('theme').click()")
+    wait_for(lambda: (lambda s: s if s and "theme=light" in s else None)(image_loaded(tools)))
+
+    tools.call("Page.navigate", url=empty_base + "/")
+    empty = wait_for(lambda: tools.evaluate("(() => { const e = document.getElementById('empty'); return e.hidden ? null : e.innerText; })()"))
+    check("a pair with no sample shows when the first is due", empty is not None and "first is due" in empty, str(empty))
+    tools.screenshot("page-empty.png")
 
 
 def _get(url):

@@ -11,14 +11,43 @@ public struct GraphQuery: Sendable, Equatable {
         case auto
     }
 
-    public var pair: CurrencyPair
+    /// The image's colours (`theme=light|dark`); the page follows the browser's.
+    public enum Theme: String, Sendable, CaseIterable {
+        case light, dark
+    }
+
+    /// The value axis (`scale=linear|log`).
+    public enum Scale: String, Sendable, CaseIterable {
+        case linear, log
+    }
+
+    /// What is drawn (`mode=rate|change`): the rate itself, or its percent change
+    /// from the view's first point, which compares pairs and long ranges fairly.
+    public enum Mode: String, Sendable, CaseIterable {
+        case rate, change
+    }
+
+    /// The first (or only) pair of the view.
+    public var pair: CurrencyPair { pairs[0] }
+    /// The pairs drawn: one, or up to `maxPairs` overlaid with `mode=change`.
+    public var pairs: [CurrencyPair]
     public var start: TimeSpec
     public var end: TimeSpec
     public var width: Int
     public var height: Int
     public var style: Style
     public var points: Int
+    public var theme: Theme
+    /// Device pixels per CSS pixel (`dpr=1|2|3`): the PNG is that much larger,
+    /// and its geometry stays in CSS pixels.
+    public var pixelRatio: Int
+    public var timeZone: TimeZoneName
+    public var scale: Scale
+    public var mode: Mode
+    /// Alert periods shaded on the graph (`annotations=on|off`).
+    public var annotations: Bool
 
+    public static let maxPairs = 4
     public static let widthRange = 200...3000
     public static let heightRange = 100...1500
     public static let pointsRange = 10...10_000
@@ -34,11 +63,14 @@ public struct GraphQuery: Sendable, Equatable {
         init(_ reason: String) { self.reason = reason }
     }
 
-    public static let allowedNames: Set<String> = ["pair", "start", "end", "width", "height", "style", "points"]
+    public static let allowedNames: Set<String> = [
+        "pair", "start", "end", "width", "height", "style", "points", "theme", "dpr", "tz", "scale", "mode", "annotations",
+    ]
 
     /// Parses a raw query (`a=1&b=2`, without the `?`). `pairs` are the configured
-    /// pairs: the only ones a query may name; the first is the default.
-    public init(rawQuery: String, pairs: [CurrencyPair]) throws(Invalid) {
+    /// pairs: the only ones a query may name; the first is the default. `zones`
+    /// says which time zone names exist (the system's zoneinfo by default).
+    public init(rawQuery: String, pairs: [CurrencyPair], zones: TimeZoneName.Directory = .system) throws(Invalid) {
         guard rawQuery.utf8.count <= 512 else { throw Invalid("query string too long") }
         var values: [String: String] = [:]
         for part in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
@@ -53,12 +85,19 @@ public struct GraphQuery: Sendable, Equatable {
         }
         guard let first = pairs.first else { throw Invalid("no pairs are configured") }
         if let text = values["pair"] {
-            guard let pair = pairs.first(where: { $0.description == text }) else {
-                throw Invalid("unknown pair '\(Self.printable(text))'; configured: \(pairs.map(\.description).joined(separator: ", "))")
+            let names = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard names.count <= Self.maxPairs else { throw Invalid("at most \(Self.maxPairs) pairs can be compared") }
+            var chosen: [CurrencyPair] = []
+            for name in names {
+                guard let pair = pairs.first(where: { $0.description == name }) else {
+                    throw Invalid("unknown pair '\(Self.printable(name))'; configured: \(pairs.map(\.description).joined(separator: ", "))")
+                }
+                guard !chosen.contains(pair) else { throw Invalid("pair \(pair) is named twice") }
+                chosen.append(pair)
             }
-            self.pair = pair
+            self.pairs = chosen
         } else {
-            self.pair = first
+            self.pairs = [first]
         }
         start = try Self.time(values["start"], name: "start", default: .ago(86_400))
         end = try Self.time(values["end"], name: "end", default: .now)
@@ -71,7 +110,38 @@ public struct GraphQuery: Sendable, Equatable {
         } else {
             style = .auto
         }
+        theme = try Self.choice(values["theme"], name: "theme", default: .light)
+        scale = try Self.choice(values["scale"], name: "scale", default: .linear)
+        mode = try Self.choice(values["mode"], name: "mode", default: .rate)
+        pixelRatio = try Self.integer(values["dpr"], name: "dpr", default: 1, range: 1...3)
+        switch values["annotations"] {
+        case nil, "on": annotations = true
+        case "off": annotations = false
+        default: throw Invalid("annotations must be on or off")
+        }
+        if let text = values["tz"] {
+            guard let zone = TimeZoneName(text, in: zones) else {
+                throw Invalid("tz must name a time zone of the system's zoneinfo, such as Europe/Paris or UTC")
+            }
+            timeZone = zone
+        } else {
+            timeZone = .utc
+        }
+        // dpr multiplies the pixels librrd draws: a 3000-pixel-wide graph at
+        // dpr 3 would be 9000 wide. The budget is the largest graph at dpr 2.
+        if width * pixelRatio > 6000 || height * pixelRatio > 3000 {
+            throw Invalid("dpr=\(pixelRatio) is too large for \(width)x\(height): width x dpr must stay within 6000 and height x dpr within 3000")
+        }
+        if self.pairs.count > 1 && mode != .change {
+            throw Invalid("comparing pairs needs mode=change (percent change from the start of the view)")
+        }
+        if scale == .log && mode == .change {
+            throw Invalid("scale=log cannot draw mode=change: a percent change goes below zero")
+        }
     }
+
+    /// The pairs as the query names them (`BTC-USD,ETH-USD`).
+    public var pairList: String { pairs.map(\.description).joined(separator: ",") }
 
     /// The absolute range, or why it is unusable. Relative forms resolve against `now`.
     /// `oldest` is the pair's oldest sample, for `start=first`.
@@ -106,6 +176,15 @@ public struct GraphQuery: Sendable, Equatable {
             throw Invalid("\(name)=\(text) is before 1980-01-01 (Unix \(Self.earliestTime)): numeric times are Unix seconds, not dates")
         }
         return spec
+    }
+
+    private static func choice<Value: RawRepresentable & CaseIterable>(_ text: String?, name: String, default value: Value) throws(Invalid) -> Value
+        where Value.RawValue == String {
+        guard let text else { return value }
+        guard let chosen = Value(rawValue: text) else {
+            throw Invalid("\(name) must be \(Value.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        return chosen
     }
 
     private static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws(Invalid) -> Int {

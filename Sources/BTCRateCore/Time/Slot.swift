@@ -44,6 +44,25 @@ public enum Timestamp {
                       Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
     }
 
+    /// The wall-clock time `offset` seconds east of UTC, with that offset:
+    /// `2026-11-29T07:40:00+01:00` (`Z` for an offset of zero).
+    public static func iso8601(_ unix: Int, utcOffset offset: Int) -> String {
+        guard offset != 0 else { return iso8601(unix) }
+        var time = time_t(unix + offset)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let sign = offset < 0 ? "-" : "+"
+        let minutes = abs(offset) / 60
+        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1))-\(pad(Int(parts.tm_mday)))"
+            + "T\(pad(Int(parts.tm_hour))):\(pad(Int(parts.tm_min))):\(pad(Int(parts.tm_sec)))"
+            + "\(sign)\(pad(minutes / 60)):\(pad(minutes % 60))"
+    }
+
+    private static func pad(_ value: Int, _ width: Int = 2) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
     /// A length of time as an operator reads it: `45 s`, `12 min`, `5 h 3 min`, `3 d 2 h`.
     public static func span(_ seconds: Int) -> String {
         let value = abs(seconds)

@@ -19,9 +19,29 @@ struct GraphEndpoints: Sendable {
         let query: GraphQuery
         let range: ClosedRange<Int>
         let style: GraphQuery.Style
+        /// One per pair of the query, in its order.
+        let versions: [DataVersion]
+        /// The alert periods shaded on the graph (none with annotations=off).
+        let annotations: AlertAnnotations.View
+        /// All the pairs' versions as one, for validators and caching.
         let version: DataVersion
-        /// The render cache's key: the image and its geometry.
-        var key: String { "\(query.pair)|\(range.lowerBound)|\(range.upperBound)|\(query.width)|\(query.height)|\(style.rawValue)|\(version.stamp)" }
+        /// The render cache's key: the image and its geometry. Built once: a
+        /// cached answer uses it twice (its tag, the cache), and it is most of
+        /// what a cached answer costs beyond HTTP.
+        let key: String
+
+        init(query: GraphQuery, range: ClosedRange<Int>, style: GraphQuery.Style, versions: [DataVersion],
+             annotations: AlertAnnotations.View) {
+            self.query = query
+            self.range = range
+            self.style = style
+            self.versions = versions
+            self.annotations = annotations
+            version = DataVersion.combined(versions)
+            key = "\(query.pairList)|\(range.lowerBound)|\(range.upperBound)|\(query.width)|\(query.height)|\(style.rawValue)|"
+                + "\(query.theme.rawValue)|\(query.pixelRatio)|\(query.timeZone.name)|\(query.scale.rawValue)|\(query.mode.rawValue)|"
+                + "\(version.stamp)|\(annotations.stamp)"
+        }
 
         /// The entity tag of one representation of the view (`png`, `json`, `csv`).
         func tag(_ representation: String) -> String {
@@ -47,24 +67,42 @@ struct GraphEndpoints: Sendable {
         } catch {
             return .failure(ErrorAnswer(.badRequest, error.reason))
         }
-        let version: DataVersion?
-        do {
-            version = try await service.store.version(of: query.pair)
-        } catch {
-            return .failure(storageFailure(error, pair: query.pair))
-        }
-        guard let version else {
-            return .failure(ErrorAnswer(.notFound, "no data for \(query.pair) yet"))
+        var versions: [DataVersion] = []
+        for pair in query.pairs {
+            let version: DataVersion?
+            do {
+                version = try await service.store.version(of: pair)
+            } catch {
+                return .failure(storageFailure(error, pair: pair))
+            }
+            guard let version else {
+                // The page shows this as its empty state: when the first sample is due.
+                return .failure(ErrorAnswer(.notFound, "no data for \(pair) yet",
+                                            nextSampleDue: exactNow + CachePolicy.secondsUntilNextSample(now: exactNow)))
+            }
+            versions.append(version)
         }
         let range: ClosedRange<Int>
         do throws(GraphQuery.Invalid) {
-            let oldest = query.start == .first ? await service.store.oldestSample(query.pair, version: version) : nil
+            // "all" of a comparison starts at the oldest of its pairs.
+            var oldest: Int?
+            if query.start == .first {
+                for (pair, version) in zip(query.pairs, versions) {
+                    if let found = await service.store.oldestSample(pair, version: version) { oldest = min(oldest ?? found, found) }
+                }
+            }
             range = try query.range(now: anchoredNow, oldest: oldest)
         } catch {
             return .failure(ErrorAnswer(.badRequest, error.reason))
         }
         let style = query.effectiveStyle(span: range.upperBound - range.lowerBound)
-        return .success(Prepared(query: query, range: range, style: style, version: version))
+        let annotations = query.annotations ? await service.annotations.view(pairs: query.pairs, range: range) : .none
+        return .success(Prepared(query: query, range: range, style: style, versions: versions, annotations: annotations))
+    }
+
+    /// The data endpoints export one pair.
+    private func singlePair(_ prepared: Prepared) -> ErrorAnswer? {
+        prepared.query.pairs.count > 1 ? ErrorAnswer(.badRequest, "/data.json and /data.csv take one pair") : nil
     }
 
     private func storageFailure(_ error: any Error, pair: CurrencyPair) -> ErrorAnswer {
@@ -103,8 +141,8 @@ struct GraphEndpoints: Sendable {
         for attempt in 0..<2 {
             do {
                 let (graph, origin) = try await service.cache.value(for: prepared.key, client: { context.connection }) { audience in
-                    try await store.render(query.pair, range: prepared.range, width: query.width, height: query.height,
-                                           style: prepared.style, version: prepared.version, audience: audience)
+                    try await store.render(query, range: prepared.range, style: prepared.style, versions: prepared.versions,
+                                           annotations: prepared.annotations.shades, audience: audience)
                 }
                 service.metrics.countCache(hit: origin != .produced)
                 return .success(graph)
@@ -141,31 +179,62 @@ struct GraphEndpoints: Sendable {
 
     struct GraphDescription: Encodable {
         let pair: String
+        /// The pairs drawn (one, or those compared).
+        let compare: [String]
+        /// Every configured pair.
         let pairs: [String]
         let start: Int
         let end: Int
         let live: Bool
         let style: String
+        let theme: String
+        let dpr: Int
+        let timeZone: String
+        let scale: String
+        let mode: String
         let image: String
         let staleAfter: Int
         let latest: LatestSample?
+        let annotations: [AlertAnnotations.Period]
         let geometry: GraphGeometry
 
         func encode(to encoder: any Encoder) throws {
             try geometry.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(pair, forKey: .pair)
+            try container.encode(compare, forKey: .compare)
             try container.encode(pairs, forKey: .pairs)
             try container.encode(start, forKey: .start)
             try container.encode(end, forKey: .end)
             try container.encode(live, forKey: .live)
             try container.encode(style, forKey: .style)
+            try container.encode(theme, forKey: .theme)
+            try container.encode(dpr, forKey: .dpr)
+            try container.encode(timeZone, forKey: .timeZone)
+            try container.encode(scale, forKey: .scale)
+            try container.encode(mode, forKey: .mode)
             try container.encode(image, forKey: .image)
             try container.encode(staleAfter, forKey: .staleAfter)
             try container.encodeIfPresent(latest, forKey: .latest)
+            try container.encode(annotations, forKey: .annotations)
         }
 
-        enum CodingKeys: String, CodingKey { case pair, pairs, start, end, live, style, image, staleAfter, latest }
+        enum CodingKeys: String, CodingKey {
+            case pair, compare, pairs, start, end, live, style, theme, dpr, timeZone, scale, mode, image, staleAfter, latest, annotations
+        }
+    }
+
+    /// The image URL of exactly this view, with absolute times: what the geometry describes.
+    static func imageURL(_ prepared: Prepared) -> String {
+        let query = prepared.query
+        var parameters = [
+            "pair=\(query.pairList)", "start=\(prepared.range.lowerBound)", "end=\(prepared.range.upperBound)",
+            "width=\(query.width)", "height=\(query.height)", "style=\(prepared.style.rawValue)",
+            "theme=\(query.theme.rawValue)", "dpr=\(query.pixelRatio)", "tz=\(query.timeZone.name)",
+            "scale=\(query.scale.rawValue)", "mode=\(query.mode.rawValue)",
+        ]
+        if !query.annotations { parameters.append("annotations=off") }
+        return "/graph.png?" + parameters.joined(separator: "&")
     }
 
     func graphJSON(_ request: Request, context: GraphRequestContext) async -> Response {
@@ -181,12 +250,13 @@ struct GraphEndpoints: Sendable {
         }
         let latest = try? await service.store.latest(prepared.query.pair, now: exactNow)
         let query = prepared.query
-        let image = "/graph.png?pair=\(query.pair)&start=\(prepared.range.lowerBound)&end=\(prepared.range.upperBound)&width=\(query.width)&height=\(query.height)&style=\(prepared.style.rawValue)"
         let description = GraphDescription(
-            pair: "\(query.pair)", pairs: configuration.pairs.map(\.description),
+            pair: "\(query.pair)", compare: query.pairs.map(\.description), pairs: configuration.pairs.map(\.description),
             start: prepared.range.lowerBound, end: prepared.range.upperBound, live: query.end.isRelative,
-            style: prepared.style.rawValue, image: image, staleAfter: Int(configuration.staleAfter),
-            latest: latest ?? nil, geometry: graph.geometry)
+            style: prepared.style.rawValue, theme: query.theme.rawValue, dpr: query.pixelRatio, timeZone: query.timeZone.name,
+            scale: query.scale.rawValue, mode: query.mode.rawValue, image: Self.imageURL(prepared),
+            staleAfter: Int(configuration.staleAfter), latest: latest ?? nil, annotations: prepared.annotations.periods,
+            geometry: graph.geometry)
         return JSONAnswer.response(description)
     }
 
@@ -196,25 +266,27 @@ struct GraphEndpoints: Sendable {
         case .success(let value): prepared = value
         case .failure(let answer): return answer.response
         }
+        if let refusal = singlePair(prepared) { return refusal.response }
         let tag = prepared.tag(csv ? "csv" : "json")
         var headers = prepared.headers(tag: tag, now: exactNow)
         if let match = request.headers[.ifNoneMatch], EntityTag.matches(ifNoneMatch: match, tag) {
             return Response(status: .notModified, headers: headers)
         }
-        let series: RRDSeries
+        let exported: (series: RRDSeries, utcOffsets: [Int])
         do {
-            series = try await service.store.export(prepared.query.pair, range: prepared.range, points: prepared.query.points,
-                                                    version: prepared.version, audience: RenderAudience(context.connection))
+            exported = try await service.store.export(prepared.query.pair, range: prepared.range, points: prepared.query.points,
+                                                      zone: prepared.query.timeZone, version: prepared.version,
+                                                      audience: RenderAudience(context.connection))
         } catch {
             return failure(error, pair: prepared.query.pair, what: "export").response
         }
-        let rows = SeriesRows(series)
+        let rows = SeriesRows(exported.series, utcOffsets: exported.utcOffsets)
         if csv {
             headers[.contentType] = "text/csv; charset=utf-8"
             headers[.contentDisposition] = "attachment; filename=\"\(prepared.query.pair)-\(prepared.range.lowerBound)-\(prepared.range.upperBound).csv\""
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: rows.csv)))
         }
-        var response = JSONAnswer.response(rows.document(pair: "\(prepared.query.pair)"))
+        var response = JSONAnswer.response(rows.document(pair: "\(prepared.query.pair)", timeZone: prepared.query.timeZone.name))
         response.headers[.cacheControl] = headers[.cacheControl]
         response.headers[.eTag] = headers[.eTag]
         response.headers[.lastModified] = headers[.lastModified]

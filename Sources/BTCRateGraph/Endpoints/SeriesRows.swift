@@ -24,6 +24,7 @@ struct SeriesRows {
 
     struct Document: Encodable {
         let pair: String
+        let timeZone: String
         let start: Int
         let end: Int
         let step: Int
@@ -32,9 +33,12 @@ struct SeriesRows {
 
     let series: RRDSeries
     let points: [Point]
+    /// Each row's offset from UTC in the chosen zone; empty for UTC.
+    let utcOffsets: [Int]
 
-    init(_ series: RRDSeries) {
+    init(_ series: RRDSeries, utcOffsets: [Int] = []) {
         self.series = series
+        self.utcOffsets = utcOffsets.count == series.rows.count ? utcOffsets : []
         func column(_ name: String) -> [Double?] {
             series.column(name).map { $0.value.isFinite ? $0.value : nil }
         }
@@ -45,15 +49,19 @@ struct SeriesRows {
         }
     }
 
-    func document(pair: String) -> Document {
-        Document(pair: pair, start: series.start, end: series.end, step: series.step, points: points)
+    func document(pair: String, timeZone: String) -> Document {
+        Document(pair: pair, timeZone: timeZone, start: series.start, end: series.end, step: series.step, points: points)
     }
 
+    /// The CSV export. `time_local` (last, so that scripts reading the first
+    /// five columns by position keep working) is the time in the view's zone,
+    /// with its offset; Unix seconds stay the reference.
     var csv: String {
         func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
-        var lines = ["time_utc,unix_time,rate,min,max"]
-        for point in points {
-            lines.append("\(Timestamp.iso8601(point.time)),\(point.time),\(text(point.rate)),\(text(point.min)),\(text(point.max))")
+        var lines = ["time_utc,unix_time,rate,min,max,time_local"]
+        for (index, point) in points.enumerated() {
+            let local = Timestamp.iso8601(point.time, utcOffset: utcOffsets.isEmpty ? 0 : utcOffsets[index])
+            lines.append("\(Timestamp.iso8601(point.time)),\(point.time),\(text(point.rate)),\(text(point.min)),\(text(point.max)),\(local)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

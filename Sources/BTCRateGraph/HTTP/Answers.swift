@@ -7,16 +7,22 @@ struct ErrorAnswer: Error {
     let reason: String
     /// Seconds for `Retry-After` (a 503 from a full render queue).
     var retryAfter: Int?
+    /// Unix seconds when the next sample is due (a 404 for a pair with no data yet).
+    var nextSampleDue: Int?
 
-    init(_ status: HTTPResponse.Status, _ reason: String, retryAfter: Int? = nil) {
+    init(_ status: HTTPResponse.Status, _ reason: String, retryAfter: Int? = nil, nextSampleDue: Int? = nil) {
         self.status = status
         self.reason = reason
         self.retryAfter = retryAfter
+        self.nextSampleDue = nextSampleDue
     }
 
     var response: Response {
-        struct Body: Encodable { let error: String }
-        var response = JSONAnswer.response(Body(error: reason), status: status)
+        struct Body: Encodable {
+            let error: String
+            let nextSampleDue: Int?
+        }
+        var response = JSONAnswer.response(Body(error: reason, nextSampleDue: nextSampleDue), status: status)
         if let retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
         return response
     }

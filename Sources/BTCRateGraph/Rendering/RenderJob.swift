@@ -1,14 +1,26 @@
+import BTCRateCore
 import LibRRD
 
 /// One piece of librrd work for a render worker: `rrd_graph_v` or `rrd_xport`
 /// with arguments btcrate built itself (`GraphArguments`), never a URL's text.
+/// Each job names its time zone: the worker sets `TZ` for it.
 public enum RenderJob: Sendable, Equatable {
-    case graph(arguments: [String])
-    case export(arguments: [String])
+    /// A graph; the worker first runs its axis probe, if any (`ValueAxis`).
+    case graph(GraphArguments.Graph)
+    /// An export; with a zone other than UTC the reply carries each row's UTC offset.
+    case export(arguments: [String], timeZone: TimeZoneName = .utc)
 
     var arguments: [String] {
         switch self {
-        case .graph(let arguments), .export(let arguments): arguments
+        case .graph(let graph): graph.arguments
+        case .export(let arguments, _): arguments
+        }
+    }
+
+    var timeZone: TimeZoneName {
+        switch self {
+        case .graph(let graph): graph.timeZone
+        case .export(_, let zone): zone
         }
     }
 
@@ -20,7 +32,7 @@ public enum RenderJob: Sendable, Equatable {
             return Int(arguments[index + 1]) ?? 0
         }
         switch self {
-        case .graph: return number("--width") * number("--height")
+        case .graph: return number("--width") * number("--height") * max(1, number("--zoom")) * max(1, number("--zoom"))
         case .export: return number("--maxrows") * 10
         }
     }
@@ -39,6 +51,7 @@ public enum RenderJob: Sendable, Equatable {
             words.append("\(argument.dropFirst(2))=\(arguments[index + 1])")
         }
         if let file = arguments.lazy.compactMap(Self.file(in:)).first { words.append("file=\(file)") }
+        if timeZone != .utc { words.append("tz=\(timeZone)") }
         return words.joined(separator: " ")
     }
 
@@ -55,7 +68,9 @@ public enum RenderJob: Sendable, Equatable {
 public enum RenderReply: Sendable {
     /// The image and the geometry `rrd_graph_v` reported.
     case graph(RRDGraphResult)
-    case export(RRDSeries)
+    /// The rows, and for a job in another zone than UTC each row's offset from
+    /// UTC in seconds there (empty for UTC).
+    case export(RRDSeries, utcOffsets: [Int])
     /// librrd refused the job; its message, verbatim.
     case failed(String)
 }

@@ -1,3 +1,4 @@
+import BTCRateCore
 import LibRRD
 
 /// The bytes between the graph service and its render workers, over a
@@ -24,12 +25,22 @@ enum RenderWire {
     static func encode(_ job: RenderJob) -> [UInt8] {
         var writer = WireWriter()
         switch job {
-        case .graph(let arguments):
+        case .graph(let graph):
             writer.byte(Tag.graph.rawValue)
-            writer.strings(arguments)
-        case .export(let arguments):
+            writer.strings(graph.arguments)
+            writer.string(graph.timeZone.name)
+            if let probe = graph.probe {
+                writer.byte(1)
+                writer.strings(probe.arguments)
+                writer.int(probe.plotHeight)
+                writer.byte(probe.logarithmic ? 1 : 0)
+            } else {
+                writer.byte(0)
+            }
+        case .export(let arguments, let zone):
             writer.byte(Tag.export.rawValue)
             writer.strings(arguments)
+            writer.string(zone.name)
         }
         return writer.bytes
     }
@@ -38,9 +49,18 @@ enum RenderWire {
         var reader = WireReader(payload)
         let tag = try reader.byte()
         let arguments = try reader.strings()
+        // The service checked the name; the worker checks it again before it
+        // becomes TZ, since a frame is only bytes.
+        let zoneName = try reader.string()
+        guard let zone = TimeZoneName(zoneName) else { throw Malformed(what: "time zone '\(zoneName.prefix(64))'") }
         switch Tag(rawValue: tag) {
-        case .graph: return .graph(arguments: arguments)
-        case .export: return .export(arguments: arguments)
+        case .graph:
+            var probe: AxisProbe?
+            if try reader.byte() == 1 {
+                probe = AxisProbe(arguments: try reader.strings(), plotHeight: try reader.int(), logarithmic: try reader.byte() == 1)
+            }
+            return .graph(GraphArguments.Graph(arguments: arguments, probe: probe, timeZone: zone))
+        case .export: return .export(arguments: arguments, timeZone: zone)
         default: throw Malformed(what: "job tag \(tag)")
         }
     }
@@ -84,8 +104,10 @@ enum RenderWire {
                     writer.double(value.doubleValue ?? .nan)
                 }
             }
-        case .export(let series):
+        case .export(let series, let offsets):
             writer.byte(Tag.export.rawValue)
+            writer.int(offsets.count)
+            for offset in offsets { writer.int(offset) }
             writer.int(series.start)
             writer.int(series.end)
             writer.int(series.step)
@@ -114,6 +136,7 @@ enum RenderWire {
             }
             return .graph(RRDGraphResult(image: image, fields: fields))
         case .export:
+            let offsets = try (0..<(try reader.count(atMost: 10_000_000))).map { _ in try reader.int() }
             let start = try reader.int(), end = try reader.int(), step = try reader.int()
             let sources = try reader.strings()
             let rowCount = try reader.count(atMost: 10_000_000)
@@ -122,7 +145,7 @@ enum RenderWire {
             for _ in 0..<rowCount {
                 rows.append(try sources.map { _ in try reader.double() })
             }
-            return .export(RRDSeries(start: start, end: end, step: step, dataSources: sources, rows: rows))
+            return .export(RRDSeries(start: start, end: end, step: step, dataSources: sources, rows: rows), utcOffsets: offsets)
         case .failed:
             return .failed(try reader.string())
         default:

@@ -1,3 +1,4 @@
+import BTCRateCore
 import CSpawn
 import LibRRD
 #if canImport(Glibc)
@@ -23,16 +24,20 @@ public enum RenderWorkerLoop {
         signal(SIGINT, SIG_IGN)
         signal(SIGHUP, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
-        // The worker owns the render environment: librrd 1.7.2 has no --utc, so
-        // graphs follow the process time zone, and btcrate draws UTC.
-        setenv("TZ", "UTC", 1)
-        tzset()
+        // The worker owns the render environment: librrd 1.7.2 has no --utc or
+        // zone option, so graphs follow the process time zone, set per job.
+        var zone = TimeZoneName.utc
+        use(zone)
 
         let socket = FrameSocket(descriptor: 0)
         do {
             try socket.send(RenderWire.hello(pid: getpid()))
             while true {
                 let job = try RenderWire.decodeJob(try socket.receive())
+                if job.timeZone != zone {
+                    zone = job.timeZone
+                    use(zone)
+                }
                 try socket.send(RenderWire.encode(perform(job)))
             }
         } catch FrameSocket.Failure.closed {
@@ -44,17 +49,43 @@ public enum RenderWorkerLoop {
         }
     }
 
-    /// One job, on this thread, with librrd's error kept verbatim.
+    /// Makes `zone` the process time zone (a name `TimeZoneName` checked).
+    static func use(_ zone: TimeZoneName) {
+        setenv("TZ", zone.name, 1)
+        tzset()
+    }
+
+    /// One job, on this thread, in the process time zone, with librrd's error kept verbatim.
     static func perform(_ job: RenderJob) -> RenderReply {
         do {
             switch job {
-            case .graph(let arguments): return .graph(try RRDGraph.render(arguments: arguments))
-            case .export(let arguments): return .export(try RRDGraph.export(arguments: arguments))
+            case .graph(let graph):
+                var arguments = graph.arguments
+                if let probe = graph.probe {
+                    // Measure first, then draw with labels spaced for these values.
+                    let measured = try RRDGraph.export(arguments: probe.arguments)
+                    if let extent = ValueAxis.extent(measured.rows) {
+                        arguments.insert(contentsOf: ValueAxis.options(low: extent.low, high: extent.high, probe: probe), at: 1)
+                    }
+                }
+                return .graph(try RRDGraph.render(arguments: arguments))
+            case .export(let arguments, let zone):
+                let series = try RRDGraph.export(arguments: arguments)
+                let offsets = zone == .utc ? [] : series.rows.indices.map { utcOffset(at: series.time(ofRow: $0)) }
+                return .export(series, utcOffsets: offsets)
             }
         } catch let error as RRDError {
             return .failed(error.message)
         } catch {
             return .failed("\(error)")
         }
+    }
+
+    /// Seconds east of UTC at `time` in the process time zone.
+    static func utcOffset(at time: Int) -> Int {
+        var seconds = time_t(time)
+        var parts = tm()
+        guard localtime_r(&seconds, &parts) != nil else { return 0 }
+        return Int(parts.tm_gmtoff)
     }
 }

@@ -14,6 +14,7 @@ import ServiceLifecycle
 public struct GraphService: Sendable {
     let configuration: Configuration
     let store: GraphStore
+    let annotations: AlertAnnotations
     let cache: RenderCache<RenderedGraph>
     let metrics: GraphMetrics
     let renderPool: RenderPool
@@ -36,6 +37,7 @@ public struct GraphService: Sendable {
                             timeout: configuration.renderTimeout, command: workerCommand),
             metrics: metrics, logger: logger)
         store = GraphStore(configuration: configuration, renderPool: renderPool)
+        annotations = AlertAnnotations(stateDirectory: configuration.stateDirectory)
         cache = RenderCache(capacity: configuration.graphCacheEntries)
         let files = OpenFileLimit.raise()
         let cap = OpenFileLimit.connectionCap(configured: configuration.graphMaxConnections, files: files,

@@ -91,29 +91,36 @@ public final class GraphStore: Sendable {
         return found
     }
 
-    func render(_ pair: CurrencyPair, range: ClosedRange<Int>, width: Int, height: Int, style: GraphQuery.Style,
-                version: DataVersion, audience: RenderAudience) async throws -> RenderedGraph {
-        let file = file(pair)
-        try await onDisk(file, version)
-        let arguments = GraphArguments.graph(path: file.path, pair: pair, range: range, width: width, height: height, style: style)
-        switch try await renderPool.render(.graph(arguments: arguments), audience: audience) {
+    /// Renders the query's pairs (`versions`: one per pair, in the query's order).
+    func render(_ query: GraphQuery, range: ClosedRange<Int>, style: GraphQuery.Style, versions: [DataVersion],
+                annotations: [GraphAnnotation], audience: RenderAudience) async throws -> RenderedGraph {
+        var series: [GraphArguments.Series] = []
+        for (pair, version) in zip(query.pairs, versions) {
+            let file = file(pair)
+            try await onDisk(file, version)
+            series.append(.init(pair: pair, path: file.path))
+        }
+        let graph = GraphArguments.graph(series, query: query, range: range, style: style, annotations: annotations)
+        let path = series[0].path
+        switch try await renderPool.render(.graph(graph), audience: audience) {
         case .graph(let result):
             return RenderedGraph(png: ByteBuffer(bytes: result.image), geometry: GraphGeometry(result.fields))
         case .failed(let message):
-            throw RRDError(call: "rrd_graph_v", path: file.path, message: message)
+            throw RRDError(call: "rrd_graph_v", path: path, message: message)
         case .export:
-            throw RRDError(call: "rrd_graph_v", path: file.path, message: "the worker answered with an export")
+            throw RRDError(call: "rrd_graph_v", path: path, message: "the worker answered with an export")
         }
     }
 
-    func export(_ pair: CurrencyPair, range: ClosedRange<Int>, points: Int, version: DataVersion,
-                audience: RenderAudience) async throws -> RRDSeries {
+    /// The rows of one pair, with their UTC offsets in `zone` (empty for UTC).
+    func export(_ pair: CurrencyPair, range: ClosedRange<Int>, points: Int, zone: TimeZoneName, version: DataVersion,
+                audience: RenderAudience) async throws -> (series: RRDSeries, utcOffsets: [Int]) {
         let file = file(pair)
         try await onDisk(file, version)
         let arguments = GraphArguments.export(path: file.path, range: range, points: points)
-        switch try await renderPool.render(.export(arguments: arguments), audience: audience) {
-        case .export(let series):
-            return series
+        switch try await renderPool.render(.export(arguments: arguments, timeZone: zone), audience: audience) {
+        case .export(let series, let offsets):
+            return (series, offsets)
         case .failed(let message):
             throw RRDError(call: "rrd_xport", path: file.path, message: message)
         case .graph:
@@ -130,12 +137,15 @@ public final class GraphStore: Sendable {
         return try await Blocking.run { () -> LatestSample? in
             guard let newest = try Self.newestKnown(in: file) else { return nil }
             let target = newest.time - 86_400
-            let series = try file.fetch(consolidation: "AVERAGE", start: target - 600, end: target, resolution: 600)
-            let dayBefore = series.column("rate").last { !$0.value.isNaN && $0.time <= target }?.value
+            let day = try file.fetch(consolidation: "AVERAGE", start: target - 600, end: newest.time, resolution: 600)
+                .column("rate").filter { !$0.value.isNaN && $0.time <= newest.time }
+            let dayBefore = day.last { $0.time <= target }?.value
+            let within = day.filter { $0.time > target }.map(\.value)
             let record = RunRecordStore(stateDirectory: stateDirectory).load()
             let source = record?.pairs.first { $0.pair == pair }?.lastSource
             return LatestSample(value: newest.value, time: newest.time, ageSeconds: max(0, now - newest.time),
-                                source: source?.rawValue, change24h: dayBefore.map { (newest.value - $0) / $0 })
+                                source: source?.rawValue, change24h: dayBefore.map { (newest.value - $0) / $0 },
+                                high24h: within.max(), low24h: within.min())
         }
     }
 
@@ -172,6 +182,17 @@ struct DataVersion: Sendable, Equatable {
     let modified: Int
     /// The file's last update (its newest row, known or not), for Cache-Control.
     let lastUpdate: Int?
+
+    /// Several files' versions as one (a comparison of pairs): it changes when
+    /// any of them does, is as new as the newest, and as settled as the least.
+    static func combined(_ versions: [DataVersion]) -> DataVersion {
+        guard versions.count > 1 else { return versions[0] }
+        var stamp = 14_695_981_039_346_656_037 as UInt64
+        for version in versions { stamp = (stamp ^ UInt64(bitPattern: Int64(version.stamp))) &* 1_099_511_628_211 }
+        let updates = versions.compactMap(\.lastUpdate)
+        return DataVersion(stamp: Int(Int64(bitPattern: stamp)), modified: versions.map(\.modified).max() ?? 0,
+                           lastUpdate: updates.count == versions.count ? updates.min() : nil)
+    }
 }
 
 /// A rendered PNG and its geometry. The PNG is kept as the ByteBuffer that
