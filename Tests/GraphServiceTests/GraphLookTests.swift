@@ -203,7 +203,10 @@ import Testing
         #expect(ValueAxis.options(low: 1, high: 1.6, probe: probe).suffix(2) == ["--left-axis-format", "%.1lf"])
         #expect(ValueAxis.options(low: 1, high: 4.5, probe: probe).suffix(2) == ["--left-axis-format", "%.1lf"])
         let log = AxisProbe(arguments: [], plotHeight: 259, logarithmic: true)
-        #expect(ValueAxis.options(low: 100, high: 1000, probe: log).contains("--rigid"))
+        #expect(ValueAxis.options(low: 100, high: 1000, probe: log) == ["--lower-limit", "100.000000", "--upper-limit", "1002.000000", "--rigid"])
+        // A narrow range is rounded out to whole multiples: labels at both ends.
+        #expect(ValueAxis.options(low: 38_123, high: 41_900, probe: log) == ["--lower-limit", "30000.000000", "--upper-limit", "50100.000000", "--rigid"])
+        #expect(ValueAxis.options(low: 0.5, high: 120_000, probe: log).prefix(4) == ["--lower-limit", "0.500000", "--upper-limit", "200400.000000"])
         #expect(ValueAxis.options(low: -5, high: 10, probe: log).isEmpty)
         let extent = ValueAxis.extent([[.nan, 3], [1, .infinity]])
         #expect(extent?.low == 1 && extent?.high == 3)

@@ -77,6 +77,10 @@ import Testing
     @Test func aFrozenWorkerIsKilledAtTheDeadline() async throws {
         let pool = pool(timeout: 1)
         await pool.start()
+        // A worker must say hello within the render timeout; on a machine busy with
+        // the end-to-end tests that can take longer than this test's 1 s, and the
+        // pool then retries the start: wait for a live worker.
+        await Self.until { pool.status.live == 1 }
         let pid = try #require(pool.pids.first ?? nil)
         kill(pid, SIGSTOP)
         guard case .failure(.workerFailed(let reason)) = await outcome(pool, job()) else {
@@ -85,7 +89,13 @@ import Testing
         }
         #expect(reason.contains("passed graph.render_timeout"), "\(reason)")
         #expect(kill(pid, 0) != 0, "the frozen worker was killed and reaped")
-        #expect(Self.isPNG(await outcome(pool, job(600))))
+        // A new worker serves the next job. Its start and render share this test's
+        // 1 s deadline, which a machine busy with other tests can miss: a few tries.
+        var served = false
+        for attempt in 0..<20 where !served {
+            served = Self.isPNG(await outcome(pool, job(600 + attempt, width: 800, height: 300)))
+        }
+        #expect(served, "the next job is served by a new worker")
         #expect(log.lines.contains { $0.metadata["error_class"] == "render_timeout" && $0.message.contains("it had job graph") })
         await pool.stop()
     }

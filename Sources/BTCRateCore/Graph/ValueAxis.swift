@@ -33,10 +33,15 @@ public enum ValueAxis {
     public static func options(low: Double, high: Double, probe: AxisProbe) -> [String] {
         guard low.isFinite, high.isFinite, high >= low else { return [] }
         if probe.logarithmic {
-            // A log axis' labels are librrd's (decades and their halves); a range
-            // fitted to the data keeps it from spanning decades it does not need.
+            // A log axis' labels are librrd's, at whole multiples of a power of ten
+            // (40 k, 50 k, 60 k). The range is the values' rounded out to such
+            // multiples: it spans no decade it does not need, and even a narrow
+            // one (38 k to 42 k becomes 30 k to 50 k) has labels at both ends.
             guard low > 0 else { return [] }
-            return ["--lower-limit", format(low / 1.02, decimals: 6), "--upper-limit", format(high * 1.02, decimals: 6), "--rigid"]
+            let bottom = pow(10, log10(low).rounded(.down)), top = pow(10, log10(high).rounded(.down))
+            let lower = (low / bottom).rounded(.down) * bottom, upper = (high / top).rounded(.up) * top
+            // librrd labels a line only below the top, so the top has a hair more.
+            return ["--lower-limit", format(lower, decimals: 6), "--upper-limit", format(max(upper, lower * 1.1) * 1.002, decimals: 6), "--rigid"]
         }
         let span = high > low ? high - low : max(abs(high) * 0.01, 0.01)
         let step = roundStep(span: span, plotHeight: Double(probe.plotHeight))
