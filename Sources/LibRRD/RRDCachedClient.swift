@@ -89,6 +89,70 @@ public final class RRDCachedClient: Sendable {
         }
     }
 
+    /// Whether the address is TCP (`host:port`, `[v6]:port`), as opposed to a
+    /// unix socket (`unix:/path` or `/path`). Over TCP the daemon refuses
+    /// absolute paths: files are named relative to its base directory (`-b`).
+    public var isTCP: Bool { Self.isTCP(address) }
+
+    public static func isTCP(_ address: String) -> Bool {
+        !address.hasPrefix("unix:") && !address.hasPrefix("/")
+    }
+
+    /// Creates the file on the daemon (CREATE), never over an existing one: the
+    /// daemon answers "File exists" (`RRDError.alreadyExists`). librrd's plain
+    /// create is local only; this one works over TCP and never falls back.
+    public func create(file: RRDFile, step: Int, start: Int, definitions: [String]) throws {
+        try call("rrdc_create_r2", file) {
+            // no_overwrite = 1: the daemon refuses to replace an existing file, even
+            // when it runs without -O.
+            let argv = CStringArray(definitions)
+            return argv.withConst { rrdc_create_r2(file.path, UInt(step), time_t(start), 1, nil, nil, argv.count, $0) }
+        }
+    }
+
+    /// The file's rows through the daemon (FETCH, which flushes the file first).
+    /// The daemon ignores a requested resolution: it answers from the finest
+    /// archive that covers the range (a year is 52,560 ten-minute rows).
+    public func fetch(file: RRDFile, consolidation: String, start: Int, end: Int) throws -> RRDSeries {
+        let answer = Rows()
+        let address = address
+        try DaemonGate.shared.perform("rrdc_fetch", path: file.path, address: address, timeout: timeout) {
+            try Self.connected(to: address, "rrdc_fetch", file) {
+                var from = time_t(start), to = time_t(end)
+                var step: UInt = 0, count: UInt = 0
+                var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+                var data: UnsafeMutablePointer<rrd_value_t>?
+                let status = rrdc_fetch(file.path, consolidation, &from, &to, &step, &count, &names, &data)
+                guard status == 0 else { return status }
+                answer.set(RRDSeries.take(start: Int(from), end: Int(to), step: Int(step), dsCount: Int(count), names: names, data: data))
+                return 0
+            }
+        }
+        return answer.get()
+    }
+
+    /// The time of the first row of archive `archive` (FIRST).
+    public func first(file: RRDFile, archive: Int = 0) throws -> Int {
+        let answer = Answer()
+        let address = address
+        try DaemonGate.shared.perform("rrdc_first", path: file.path, address: address, timeout: timeout) {
+            try Self.connected(to: address, "rrdc_first", file) {
+                let time = rrdc_first(file.path, Int32(archive))
+                answer.set(Int(time))
+                return time >= 0 ? 0 : -1
+            }
+        }
+        return answer.get()
+    }
+
+    /// Carries a series out of the gate's worker.
+    private final class Rows: @unchecked Sendable {
+        private let lock = NSLock()
+        private var series = RRDSeries(start: 0, end: 0, step: 0, dataSources: [], rows: [])
+        func set(_ new: RRDSeries) { lock.withLock { series = new } }
+        func get() -> RRDSeries { lock.withLock { series } }
+    }
+
     /// Makes the daemon drop what it knows of a file, needed after a file is
     /// re-created (or rewound) under a running daemon.
     public func forget(file: RRDFile) throws {
