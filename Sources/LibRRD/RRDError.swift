@@ -40,6 +40,22 @@ public struct RRDError: Error, CustomStringConvertible, Sendable, Equatable {
         message.contains("illegal attempt to update using time")
     }
 
+    /// rrdcached failed the call, or could not be reached: the storage, not the
+    /// request, is at fault (a render whose DEF names a daemon says so in words).
+    public var isDaemonFailure: Bool {
+        timedOut || call.hasPrefix("rrdc_") || message.contains("rrdcached")
+    }
+
+    /// The file is not there (locally, or on the daemon over TCP).
+    public var isNoSuchFile: Bool {
+        code == ENOENT || message.contains("No such file")
+    }
+
+    /// The daemon refused to create a file that exists (CREATE with no_overwrite).
+    public var isAlreadyThere: Bool {
+        code == EEXIST || message.contains("File exists")
+    }
+
     /// The disk or its inode table is full (ENOSPC, or EDQUOT for a quota), whether
     /// librrd said so in words or only through errno.
     public var isOutOfSpace: Bool {

@@ -16,13 +16,15 @@ public enum RRDGraph {
     public static func render(arguments: [String]) throws -> RRDGraphResult {
         let argv = CStringArray(["graphv"] + arguments)
         let info = try renderLock.withLock { _ in
-            try withRRDErrorContext(call: "rrd_graph_v", path: nil, {
+            let info = try withRRDErrorContext(call: "rrd_graph_v", path: nil, {
                 argv.withMutable { pointer -> [String: RRDInfoValue]? in
                     guard let list = rrd_graph_v(argv.count, pointer) else { return nil }
                     defer { rrd_info_free(list) }
                     return RRDInfoValue.dictionary(from: list)
                 }
             })
+            try refuseSilentFallback("rrd_graph_v")
+            return info
         }
         var fields = info
         var image: [UInt8] = []
@@ -46,11 +48,22 @@ public enum RRDGraph {
             _ = try withRRDErrorContext(call: "rrd_xport", path: nil, {
                 argv.withMutable { rrd_xport(argv.count, $0, &columns, &start, &end, &step, &count, &names, &data) }
             }, failed: { $0 != 0 })
+            try refuseSilentFallback("rrd_xport")
             // Same convention as rrd_fetch_r: row i ends at start + (i + 1) * step.
             return RRDSeries.take(start: Int(start), end: Int(end), step: Int(step),
                                   dsCount: Int(count), names: names, data: data)
         }
     }
+}
+
+/// librrd 1.7.2 draws from a local file of the same name when a DEF's daemon
+/// cannot be reached, and says so only in its error buffer: an answer that
+/// came back with an error is a failure (a graph node has no local files, and
+/// a stale copy must never be shown as the storage host's data).
+private func refuseSilentFallback(_ call: String) throws {
+    guard let text = rrd_get_error().map({ String(cString: $0) }), !text.isEmpty else { return }
+    rrd_clear_error()
+    throw RRDError(call: call, path: nil, message: text)
 }
 
 /// What `RRDGraph.render` returns.

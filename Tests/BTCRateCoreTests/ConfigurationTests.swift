@@ -74,6 +74,13 @@ import Testing
         ("[storage]\nstate_directory = relative/path", "must be an absolute path"),
         ("[validation]\nmin_rate = 5000\nmax_rate = 10", "min_rate 5000.0 must be below max_rate 10.0"),
         ("[validation.BTC-USD]\nspread = 3", "validation.BTC-USD.spread"),
+        ("[storage]\nrrdcached_address = storagehost", "storage.rrdcached_address"),
+        ("[storage]\nrrdcached_address = 10.0.0.5:99999", "the port must be 1 to 65535"),
+        ("[storage]\nrrdcached_address = unix:run/rrdcached.sock", "absolute path"),
+        ("[storage]\nrrdcached_address = [::1]", "[address]:port"),
+        ("[storage.ETH-USD]\nrrdcached_address = a:b:c", "storage.ETH-USD.rrdcached_address"),
+        ("[storage.ETH-USD]\nstate_directory = /x", "allowed: rrdcached_address"),
+        ("[storage.../x]\nrrdcached_address = 10.0.0.5:42217", "invalid pair"),
         ("pairs = BTC-USD", "must be inside a [section]"),
         ("[collector]\njust words", "expected key = value"),
         ("[notify]\nsmtp_url = smtp://mail:25\nsmtp_from = a@b.c\nsmtp_to = d@e.f\nsmtp_username = me\nsmtp_starttls = false",
@@ -83,6 +90,31 @@ import Testing
         let path = try temporaryFile(text)
         let message = error { () throws(ConfigError) in try loader.load(path: path, environment: [:]) }
         #expect(message?.contains(expected) == true, "\(message ?? "no error")")
+    }
+
+    /// A TCP daemon for all pairs, one pair's own shard, and one pair written
+    /// directly: over TCP the file is named relative to the daemon's directory.
+    @Test func storageOverTCPAndPerPairShards() throws {
+        let path = try temporaryFile("""
+            [storage]
+            rrdcached_address = 10.0.0.5:42217
+            [collector]
+            pairs = BTC-USD, ETH-USD, LTC-USD
+            [storage.ETH-USD]
+            rrdcached_address = [fd00::6]:42217
+            [storage.LTC-USD]
+            rrdcached_address =
+            """)
+        let config = try loader.load(path: path, environment: ["BTCRATE_STATE_DIRECTORY": "/var/lib/btcrate"])
+        let (btc, eth, ltc) = try (CurrencyPair(parsing: "BTC-USD"), CurrencyPair(parsing: "ETH-USD"), CurrencyPair(parsing: "LTC-USD"))
+        #expect(config.storage(for: btc) == RRDLocation(address: "10.0.0.5:42217", path: "BTC-USD.rrd"))
+        #expect(config.storage(for: eth) == RRDLocation(address: "[fd00::6]:42217", path: "ETH-USD.rrd"))
+        #expect(config.storage(for: ltc) == RRDLocation(address: nil, path: "/var/lib/btcrate/LTC-USD.rrd"))
+        #expect(config.storage(for: btc).isRemote && !config.storage(for: ltc).isRemote)
+        let local = try loader.load(path: nil, environment: ["BTCRATE_RRDCACHED_ADDRESS": "unix:/run/rrdcached.sock"])
+        #expect(local.storage(for: btc) == RRDLocation(address: "unix:/run/rrdcached.sock", path: "/var/lib/btcrate/BTC-USD.rrd"))
+        #expect(!local.storage(for: btc).isRemote)
+        #expect(config.storage(for: btc).description.contains("TCP: relative to the daemon's base directory"))
     }
 
     /// A Slack URL's path is its token: errors and `btcrate config` show scheme and host only.

@@ -231,6 +231,38 @@ import Testing
         withExtendedLifetime(daemon) {}
     }
 
+    /// Two collectors (two state directories, as on two hosts) and one storage
+    /// host's rrdcached over TCP: the file is created once on the daemon, one
+    /// sample is stored for the slot, and the second run finds it there and exits
+    /// 0. No RRD file appears in either state directory.
+    @Test(.enabled(if: RRDCachedDaemon.executable != nil, "rrdcached is installed by scripts/install-deps"))
+    func twoCollectorsOnOneDaemonOverTCPStoreOneSample() async throws {
+        let storage = TemporaryDirectory()
+        let daemon = try RRDCachedDaemon(directory: storage.path, tcpPort: RRDCachedDaemon.freePort())
+        let address = try #require(daemon.tcpAddress)
+        let first = try TestStack(), second = try TestStack()
+        first.configuration.rrdcachedAddress = address
+        second.configuration.rrdcachedAddress = address
+        let a = await first.collect()
+        let b = await second.collect()
+        #expect(a.exitCode == 0 && b.exitCode == 0)
+        #expect(a.record?.pairs.first?.result == .written)
+        #expect(b.record?.pairs.first?.result == .alreadyCollected, "\(String(describing: b.record?.pairs.first?.result))")
+        #expect(FileManager.default.fileExists(atPath: storage.file("BTC-USD.rrd")))
+        for stack in [first, second] {
+            #expect(!FileManager.default.fileExists(atPath: stack.configuration.rrdPath(for: stack.pair)), "no local RRD file")
+        }
+        // The next slot: the other collector writes it, reading the first one's sample over the wire.
+        second.advance(slots: 1)
+        let c = await second.collect()
+        #expect(c.exitCode == 0 && c.record?.pairs.first?.result == .written && c.record?.pairs.first?.filledSlots == 0)
+        let client = RRDCachedClient(address: address)
+        let rates = try client.fetch(file: RRDFile(path: "BTC-USD.rrd"), consolidation: "AVERAGE",
+                                     start: second.slot - 1200, end: second.slot).column("rate").filter { !$0.value.isNaN }
+        #expect(rates.count == 2)
+        withExtendedLifetime(daemon) {}
+    }
+
     @Test func manyPairsInOneRun() async throws {
         let stack = try TestStack()
         stack.configuration.pairs = try (0..<20).map { try CurrencyPair(parsing: "B\($0)-USD") }

@@ -94,6 +94,20 @@ import Testing
         #expect(try run(["rewind", "BTC-USD", "--to", "yesterday"]).status == 64)
     }
 
+    /// A pair on a storage host (TCP) is rewound there, not here: exit 78 saying so;
+    /// and `btcrate config` says where each pair's file lives.
+    @Test func storageOverTCPInTheCommands() throws {
+        try FileManager.default.createDirectory(atPath: directory.file("state"), withIntermediateDirectories: true)
+        let environment = ["BTCRATE_RRDCACHED_ADDRESS": "192.0.2.7:42217"]
+        let rewind = try run(["rewind", "BTC-USD", "--to", "-6h", "--dry-run"], environment: environment)
+        #expect(rewind.status == 78, "\(rewind.stderr)")
+        #expect(rewind.stderr.contains("run it on the storage host"))
+        let config = try run(["config", "--json"], environment: environment)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(config.stdout.utf8)) as? [String: String])
+        #expect(object["storage.BTC-USD"] == "BTC-USD.rrd on rrdcached at 192.0.2.7:42217 (TCP: relative to the daemon's base directory)")
+        #expect(try run(["config"], environment: ["BTCRATE_RRDCACHED_ADDRESS": "storagehost"]).status == 78)
+    }
+
     @Test func badConfigurationExits78NamingTheKey() throws {
         let config = directory.file("bad.conf")
         try "[collector]\nconcurency = 4\n".write(toFile: config, atomically: true, encoding: .utf8)

@@ -2,6 +2,7 @@
 import BTCRateCore
 import BTCRateTestSupport
 import FakePriceServer
+import LibRRD
 import Foundation
 import Testing
 
@@ -320,6 +321,36 @@ import Testing
         let text = (slack.waitFor(1).first?.json as? [String: Any])?["text"] as? String
         #expect(text?.contains("NotificationsFailing") == true)
         #expect(webhook.waitFor(1, timeout: 1).isEmpty)
+    }
+
+    /// A storage host's file, over TCP: the watchdog reads it through the daemon
+    /// (LAST, FETCH) with no local file; with the daemon gone the pair has a file
+    /// error (StorageError), not "no file yet".
+    @Test(.enabled(if: RRDCachedDaemon.executable != nil, "rrdcached is installed by scripts/install-deps"))
+    func theWatchdogReadsAStorageHostOverTCP() async throws {
+        let storage = TemporaryDirectory(), state = TemporaryDirectory()
+        let daemon = try RRDCachedDaemon(directory: storage.path, tcpPort: RRDCachedDaemon.freePort())
+        var configuration = Configuration()
+        configuration.stateDirectory = state.path
+        configuration.rrdcachedAddress = daemon.tcpAddress
+        configuration.graphHealthURL = nil
+        let now = Slot(containing: Int(Date().timeIntervalSince1970)).start
+        let client = RRDCachedClient(address: try #require(daemon.tcpAddress))
+        let file = RRDFile(path: "BTC-USD.rrd")
+        try client.create(file: file, step: 600, start: now - 6 * 3600, definitions: RRDLayout.definitions)
+        try client.update(file: file, rows: (1...36).map {
+            RRDLayout.row(slot: Slot(containing: now - 6 * 3600 + $0 * 600), rate: 40_000 + Double($0), bid: nil, ask: nil)
+        })
+        let gatherer = ObservationGatherer(configuration: configuration, hasKey: false, now: Date())
+        let data = await gatherer.gather(now: Date(timeIntervalSince1970: TimeInterval(now + 60))).pairs[0]
+        #expect(data.fileError == nil, "\(data.fileError ?? "")")
+        #expect(data.lastUpdate == now)
+        #expect(data.recent.compactMap(\.rate).last == 40_036)
+        #expect(!FileManager.default.fileExists(atPath: configuration.rrdPath(for: data.pair)))
+        kill(daemon.pid, SIGKILL)
+        let gone = await gatherer.gather(now: Date(timeIntervalSince1970: TimeInterval(now + 120))).pairs[0]
+        #expect(gone.fileError?.contains("rrdcached") == true, "\(gone.fileError ?? "no error")")
+        withExtendedLifetime(daemon) {}
     }
 
     /// Against CLOCK_BOOTTIME a suspend is no jump (wall and boot clock moved

@@ -48,6 +48,45 @@ import Testing
         withExtendedLifetime(daemon) {}
     }
 
+    /// A graph node with no RRD file of its own, reading a storage host's
+    /// rrdcached over TCP: graphs, data, the latest rate and /healthz come over
+    /// the wire; with the daemon gone it answers 503, never a local copy, and
+    /// its own directory stays empty.
+    @Test(.enabled(if: RRDCachedDaemon.executable != nil, "rrdcached is installed by scripts/install-deps"))
+    func aGraphNodeReadsAStorageHostOverTCP() async throws {
+        let fixture = try GraphFixture()
+        let daemon = try RRDCachedDaemon(directory: fixture.directory.path, tcpPort: RRDCachedDaemon.freePort())
+        let node = TemporaryDirectory()
+        fixture.configuration.stateDirectory = node.path
+        fixture.configuration.rrdcachedAddress = try #require(daemon.tcpAddress)
+        let range = "start=\(GraphFixture.lastSlot - 86_400)&end=\(GraphFixture.lastSlot)"
+        let daemonPID = daemon.pid
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok, "\($0.body.text)") }
+            let meta = try await client.execute(uri: "/graph.json?\(range)", method: .get) { response in
+                #expect(response.status == .ok, "\(response.body.text)")
+                return try response.body.json()
+            }
+            #expect((meta["latest"] as? [String: Any])?["value"] as? Double == GraphFixture.price(GraphFixture.lastSlot))
+            try await client.execute(uri: "/graph.png?\(range)&theme=dark", method: .get) { response in
+                #expect(response.status == .ok && PNGHeader(response.body.bytes) != nil)
+            }
+            let csv = try await client.execute(uri: "/data.csv?\(range)", method: .get) { $0.body.text }
+            #expect(csv.split(separator: "\n").count > 100)
+            try await client.execute(uri: "/graph.json?start=first", method: .get) { #expect($0.status == .ok) }
+
+            kill(daemonPID, SIGKILL)
+            try await Task.sleep(for: .milliseconds(200))
+            try await client.execute(uri: "/graph.png?start=\(GraphFixture.lastSlot - 7200)&end=\(GraphFixture.lastSlot)", method: .get) { response in
+                #expect(response.status == .serviceUnavailable, "\(response.status): \(response.body.text)")
+            }
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .serviceUnavailable) }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: node.path).filter { $0.hasSuffix(".rrd") }.isEmpty)
+        await fixture.service.renderPool.stop()
+        withExtendedLifetime(daemon) {}
+    }
+
     static func flushes(_ socket: String) throws -> Int {
         try #require(RRDCachedDaemon.statistics(socket: socket)["FlushesReceived"])
     }

@@ -3,20 +3,20 @@ import BTCRateGraph
 import Foundation
 import LibRRD
 
-/// The production `SampleStore`: one RRD file per pair in the state directory,
-/// written directly or, when configured, through rrdcached.
+/// The production `SampleStore`: one RRD file per pair, written directly in the
+/// state directory, through an rrdcached on this host, or (over TCP) on a
+/// storage host's rrdcached, where the file is reached only through the daemon.
 struct RRDSampleStore: SampleStore {
     let configuration: Configuration
-    let cache: RRDCachedClient?
     /// Through rrdcached: each pair's newest stored rate as the run record has it
     /// (slot, rate). See `lastSample`.
     let recorded: [CurrencyPair: (slot: String, rate: Double)]
 
     init(configuration: Configuration) {
         self.configuration = configuration
-        cache = configuration.rrdcachedClient
         var recorded: [CurrencyPair: (slot: String, rate: Double)] = [:]
-        if cache != nil, let record = RunRecordStore(stateDirectory: configuration.stateDirectory).load() {
+        if configuration.pairs.contains(where: { configuration.storage(for: $0).address != nil }),
+           let record = RunRecordStore(stateDirectory: configuration.stateDirectory).load() {
             for entry in record.pairs {
                 if let rate = entry.rate { recorded[entry.pair] = (entry.slot, rate) }
             }
@@ -24,14 +24,14 @@ struct RRDSampleStore: SampleStore {
         self.recorded = recorded
     }
 
-    private func file(_ pair: CurrencyPair) -> RRDFile {
-        RRDFile(path: configuration.rrdPath(for: pair))
-    }
-
     func lastSample(of pair: CurrencyPair) throws(StorageFailure) -> StoredSample? {
-        let file = file(pair)
-        guard file.exists else { return nil }
+        let file = configuration.rrdFile(for: pair)
+        let cache = configuration.rrdcachedClient(for: pair)
         do {
+            if configuration.storage(for: pair).isRemote, let cache {
+                return try remoteLastSample(pair, file: file, daemon: cache)
+            }
+            guard file.exists else { return nil }
             // Through rrdcached, the newest slot comes from the daemon (LAST, its queue
             // included) and, when the run record wrote that very slot, the rate from
             // the record: no flush, so the daemon holds updates as long as it is set to
@@ -49,9 +49,35 @@ struct RRDSampleStore: SampleStore {
         }
     }
 
-    func create(_ pair: CurrencyPair, firstSlot: Slot) throws(StorageFailure) {
-        let file = file(pair)
+    /// Over TCP: the daemon's LAST (no file: nil) and, unless the run record wrote
+    /// that slot, the rate from a FETCH of the last hour (which flushes the file).
+    private func remoteLastSample(_ pair: CurrencyPair, file: RRDFile, daemon: RRDCachedClient) throws -> StoredSample? {
+        let last: Int
         do {
+            last = try daemon.last(file: file)
+        } catch let error as RRDError where error.isNoSuchFile {
+            return nil
+        }
+        let slot = Slot(containing: last)
+        if let known = recorded[pair], known.slot == "\(slot)" { return StoredSample(slot: slot, rate: known.rate) }
+        let rows = try daemon.fetch(file: file, consolidation: "AVERAGE", start: last - 3600, end: last).column("rate")
+        let rate = rows.last { $0.time <= last }?.value
+        return StoredSample(slot: slot, rate: rate.flatMap { $0.isFinite ? $0 : nil })
+    }
+
+    func create(_ pair: CurrencyPair, firstSlot: Slot) throws(StorageFailure) {
+        let file = configuration.rrdFile(for: pair)
+        let cache = configuration.rrdcachedClient(for: pair)
+        do {
+            if configuration.storage(for: pair).isRemote, let cache {
+                do {
+                    try cache.create(file: file, step: RRDLayout.step, start: firstSlot.start - RRDLayout.step,
+                                     definitions: RRDLayout.definitions)
+                } catch let error as RRDError where error.isAlreadyThere {
+                    // Another collector (the other host) created it first: write to it.
+                }
+                return
+            }
             try file.create(step: RRDLayout.step, start: firstSlot.start - RRDLayout.step,
                             definitions: RRDLayout.definitions)
             // A daemon that knew an earlier file of this name would refuse our updates.
@@ -62,9 +88,9 @@ struct RRDSampleStore: SampleStore {
     }
 
     func append(_ rows: [String], to pair: CurrencyPair) throws(StorageFailure) {
-        let file = file(pair)
+        let file = configuration.rrdFile(for: pair)
         do {
-            if let cache {
+            if let cache = configuration.rrdcachedClient(for: pair) {
                 try cache.update(file: file, rows: rows)
             } else {
                 try file.update(rows)

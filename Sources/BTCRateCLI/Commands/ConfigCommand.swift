@@ -120,6 +120,10 @@ struct EffectiveSettings {
             list.append(("validation.\(pair).max_jump", "\(policy.maxJump)"))
             list.append(("validation.\(pair).max_age", seconds(policy.maxAge)))
         }
+        // Where each pair's file lives: a [storage.PAIR] shard, the common daemon, or direct.
+        for pair in c.pairs {
+            list.append(("storage.\(pair)", c.storage(for: pair).description))
+        }
         pairs = list
     }
 }

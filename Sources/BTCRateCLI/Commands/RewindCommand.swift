@@ -82,12 +82,18 @@ struct RewindCommand: AsyncParsableCommand {
         }
         defer { withExtendedLifetime(lock) {} }
 
-        let file = RRDFile(path: configuration.rrdPath(for: pair))
+        let location = configuration.storage(for: pair)
+        guard !location.isRemote else {
+            logger.error("\(pair) is stored on rrdcached at \(location.address ?? "") (TCP): rewind rewrites the file itself, so run it on the storage host, with the daemon's directory as the state directory",
+                         metadata: ["pair": "\(pair)", "error_class": "config"])
+            throw ExitStatus.exit(ExitStatus.config)
+        }
+        let file = RRDFile(path: location.path)
         guard file.exists else {
             logger.error("\(pair) has no RRD file (\(file.path)): nothing to rewind", metadata: ["pair": "\(pair)"])
             throw ExitStatus.exit(ExitStatus.noInput)
         }
-        let cache = configuration.rrdcachedClient
+        let cache = configuration.rrdcachedClient(for: pair)
         let plan: RewindPlan
         do {
             try await cache?.flush(file: file)

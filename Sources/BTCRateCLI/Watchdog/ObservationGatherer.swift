@@ -13,7 +13,6 @@ final class ObservationGatherer: @unchecked Sendable {
     let configuration: Configuration
     let hasKey: Bool
     let watchingSince: Int
-    private let cache: RRDCachedClient?
     private let http = CurlHTTPClient(userAgent: "btcrate-watchdog/\(BTCRateVersion.current)")
     /// Opened when first needed, and again after it broke (systemd re-executed,
     /// dbus restarted): a broken connection answers every call with an error.
@@ -41,7 +40,6 @@ final class ObservationGatherer: @unchecked Sendable {
         self.sinceBoot = sinceBoot
         self.hasKey = hasKey
         watchingSince = Int(now.timeIntervalSince1970)
-        cache = configuration.rrdcachedClient
     }
 
     func gather(now: Date) async -> Observation {
@@ -92,16 +90,31 @@ final class ObservationGatherer: @unchecked Sendable {
     private func pairData(_ pair: CurrencyPair, run: RunRecord.PairEntry?, now: Int) -> Observation.PairData {
         var data = Observation.PairData(pair: pair)
         data.run = run
-        let file = RRDFile(path: configuration.rrdPath(for: pair))
-        guard file.exists else { return data }
+        let file = configuration.rrdFile(for: pair)
+        let cache = configuration.rrdcachedClient(for: pair)
+        // Over TCP the file is the storage host's: read through the daemon only
+        // (LAST, and FETCH, which flushes); locally it is on disk after a flush.
+        let remote = configuration.storage(for: pair).isRemote
+        guard remote || file.exists else { return data }
         let policy = configuration.alertPolicy
         let span = max(policy.priceMoveWindow, (policy.flatlineSlots + 1) * Slot.seconds,
                        (policy.staleCriticalSlots + 2) * Slot.seconds, 6 * 3600)
         do {
-            try cache?.flush(file: file)
-            let last = try file.last()
+            let last: Int
+            let series: RRDSeries
+            if remote, let cache {
+                do {
+                    last = try cache.last(file: file)
+                } catch let error as RRDError where error.isNoSuchFile {
+                    return data
+                }
+                series = try cache.fetch(file: file, consolidation: "AVERAGE", start: max(now, last) - span, end: max(now, last))
+            } else {
+                try cache?.flush(file: file)
+                last = try file.last()
+                series = try file.fetch(consolidation: "AVERAGE", start: max(now, last) - span, end: max(now, last), resolution: Slot.seconds)
+            }
             data.lastUpdate = last
-            let series = try file.fetch(consolidation: "AVERAGE", start: max(now, last) - span, end: max(now, last), resolution: Slot.seconds)
             let columns = ["rate", "bid", "ask"].map { series.column($0) }
             data.recent = columns[0].indices.compactMap { index in
                 let time = columns[0][index].time

@@ -49,7 +49,7 @@ public struct Backfill: Sendable {
                 previous = last.slot
             } else {
                 try await offload { () throws(StorageFailure) in try store.create(pair, firstSlot: Slot(containing: firstWanted)) }
-                logger.notice("created RRD file for backfill", metadata: ["pair": "\(pair)", "path": "\(configuration.rrdPath(for: pair))"])
+                logger.notice("created RRD file for backfill", metadata: ["pair": "\(pair)", "path": "\(configuration.storage(for: pair).path)", "storage": "\(configuration.storage(for: pair))"])
             }
         } catch {
             report.storageFailure = error

@@ -146,7 +146,7 @@ public struct Collector: Sendable {
                 } catch {
                     return failed(outcome, FetchFailure(error.kind, source: quote.source, detail: error.message))
                 }
-                logger.notice("created RRD file", metadata: ["pair": "\(pair)", "path": "\(configuration.rrdPath(for: pair))"])
+                logger.notice("created RRD file", metadata: ["pair": "\(pair)", "path": "\(configuration.storage(for: pair).path)", "storage": "\(configuration.storage(for: pair))"])
             }
             let rows = RRDLayout.rows([(slot: slot, rate: quote.rate, bid: quote.bid, ask: quote.ask)],
                                       after: last?.slot ?? slot.previous)

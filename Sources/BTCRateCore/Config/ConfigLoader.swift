@@ -57,6 +57,10 @@ public struct ConfigLoader: Sendable {
                 try applyPairValidation(entry, to: &config, place: place)
                 continue
             }
+            if entry.section.hasPrefix("storage.") {
+                try applyPairStorage(entry, to: &config, place: place)
+                continue
+            }
             guard let setting = settings["\(entry.section).\(entry.key)"] else {
                 let known = Setting.all.filter { $0.section == entry.section }.map(\.key)
                 let hint = known.isEmpty ? "unknown section [\(entry.section)]" : "known keys in [\(entry.section)]: \(known.joined(separator: ", "))"
@@ -90,6 +94,23 @@ public struct ConfigLoader: Sendable {
             throw ConfigError("\(place): \(entry.section).\(entry.key): \(error.message)")
         }
         config.pairValidation[pair] = partial
+    }
+
+    /// `[storage.ETH-USD]` with `rrdcached_address`: that pair's own daemon (a
+    /// shard); an empty value writes its file directly whatever storage.rrdcached_address says.
+    private func applyPairStorage(_ entry: ConfigFile.Entry, to config: inout Configuration, place: String) throws(ConfigError) {
+        let pairText = String(entry.section.dropFirst("storage.".count))
+        let pair: CurrencyPair
+        do throws(PairError) { pair = try CurrencyPair(parsing: pairText) } catch {
+            throw ConfigError("\(place): [\(entry.section)]: \(error.description)")
+        }
+        guard entry.key == "rrdcached_address" else {
+            throw ConfigError("\(place): \(entry.section).\(entry.key): unknown key; allowed: rrdcached_address")
+        }
+        if !entry.value.isEmpty, let problem = RRDLocation.problem(with: entry.value) {
+            throw ConfigError("\(place): \(entry.section).rrdcached_address: \(problem)")
+        }
+        config.pairStorage[pair] = entry.value
     }
 
     private func checkConsistency(_ config: Configuration) throws(ConfigError) {

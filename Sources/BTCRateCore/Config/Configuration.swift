@@ -6,6 +6,8 @@ public struct Configuration: Sendable, Equatable {
     public var stateDirectory = "/var/lib/btcrate"
     /// rrdcached's address; nil writes the RRD files directly.
     public var rrdcachedAddress: String?
+    /// `[storage.PAIR]` sections: a pair's own rrdcached (a shard), "" for direct files.
+    public var pairStorage: [CurrencyPair: String] = [:]
     /// Seconds one call to rrdcached may take before it is abandoned (librrd has no timeout).
     public var rrdcachedTimeout = 10.0
     public var pairs: [CurrencyPair] = [try! CurrencyPair(parsing: "BTC-USD")]
@@ -112,6 +114,18 @@ public struct Configuration: Sendable, Equatable {
     /// The RRD file of a pair.
     public func rrdPath(for pair: CurrencyPair) -> String {
         stateDirectory.trimmingTrailingSlashes + "/" + pair.fileName
+    }
+
+    /// Where the pair's RRD file lives: its `[storage.PAIR]` daemon, else
+    /// `storage.rrdcached_address`, else the state directory. Over TCP the file
+    /// is named relative to the daemon's base directory (`BTC-USD.rrd`).
+    public func storage(for pair: CurrencyPair) -> RRDLocation {
+        let configured = pairStorage[pair] ?? rrdcachedAddress ?? ""
+        let address = configured.isEmpty ? nil : configured
+        if let address, RRDLocation.isTCP(address) {
+            return RRDLocation(address: address, path: pair.fileName)
+        }
+        return RRDLocation(address: address, path: rrdPath(for: pair))
     }
 }
 

@@ -22,7 +22,8 @@ extension Setting {
             config.stateDirectory = value
         },
         Setting(section: "storage", key: "rrdcached_address", environment: "BTCRATE_RRDCACHED_ADDRESS",
-                defaultText: "", help: "rrdcached address (unix:/run/rrdcached.sock or host:port); empty writes files directly.") { config, value throws(ConfigError) in
+                defaultText: "", help: "rrdcached address: unix:/run/rrdcached.sock (this host), host:port or [IPv6]:port (a storage host, files relative to its -b); empty writes files directly. [storage.PAIR] sections set one pair's.") { config, value throws(ConfigError) in
+            if let problem = RRDLocation.problem(with: value), !value.isEmpty { throw ConfigError(problem) }
             config.rrdcachedAddress = value.isEmpty ? nil : value
         },
         Setting(section: "storage", key: "rrdcached_timeout", environment: "BTCRATE_RRDCACHED_TIMEOUT",

@@ -9,13 +9,23 @@ public enum GraphArguments {
         path.replacingAll("\\", with: "\\\\").replacingAll(":", with: "\\:")
     }
 
-    /// One series of a graph: a pair and its RRD file.
+    /// One series of a graph: a pair and its RRD file, and the daemon that holds
+    /// it when it is a storage host's (TCP; the path is then relative to it).
     public struct Series: Sendable, Equatable {
         public let pair: CurrencyPair
         public let path: String
-        public init(pair: CurrencyPair, path: String) {
+        public let daemon: String?
+        public init(pair: CurrencyPair, path: String, daemon: String? = nil) {
             self.pair = pair
             self.path = path
+            self.daemon = daemon
+        }
+
+        /// `DEF:vname=FILE:rate:CF`, with `:daemon=host\:port` for a remote file:
+        /// per DEF, so that pairs on different storage hosts can be compared.
+        func def(_ name: String, _ consolidation: String) -> String {
+            let daemonPart = daemon.map { ":daemon=" + escapedPath($0) } ?? ""
+            return "DEF:\(name)=\(escapedPath(path)):rate:\(consolidation)\(daemonPart)"
         }
     }
 
@@ -52,13 +62,12 @@ public enum GraphArguments {
         arguments += query.scale == .log ? ["--logarithmic", "--units=si"] : ["--alt-autoscale"]
 
         for (index, item) in series.enumerated() {
-            let file = escapedPath(item.path)
-            arguments.append("DEF:rate\(index)=\(file):rate:AVERAGE")
+            arguments.append(item.def("rate\(index)", "AVERAGE"))
             arguments.append("VDEF:first\(index)=rate\(index),FIRST")
             arguments.append("CDEF:change\(index)=rate\(index),first\(index),/,1,-,100,*")
             if style == .band && !change {
                 arguments += [
-                    "DEF:low\(index)=\(file):rate:MIN", "DEF:high\(index)=\(file):rate:MAX",
+                    item.def("low\(index)", "MIN"), item.def("high\(index)", "MAX"),
                     "CDEF:spread\(index)=high\(index),low\(index),-",
                 ]
             }
@@ -110,13 +119,12 @@ public enum GraphArguments {
             "--maxrows", "\(max(10, width - 70))",
         ]
         for (index, item) in series.enumerated() {
-            let file = escapedPath(item.path)
-            arguments.append("DEF:rate\(index)=\(file):rate:AVERAGE")
+            arguments.append(item.def("rate\(index)", "AVERAGE"))
             if change {
                 arguments += ["VDEF:first\(index)=rate\(index),FIRST",
                               "CDEF:change\(index)=rate\(index),first\(index),/,1,-,100,*", "XPORT:change\(index)"]
             } else if style == .band {
-                arguments += ["DEF:low\(index)=\(file):rate:MIN", "DEF:high\(index)=\(file):rate:MAX",
+                arguments += [item.def("low\(index)", "MIN"), item.def("high\(index)", "MAX"),
                               "XPORT:low\(index)", "XPORT:high\(index)"]
             } else {
                 arguments.append("XPORT:rate\(index)")
@@ -132,14 +140,13 @@ public enum GraphArguments {
     }
 
     /// `rrd_xport` arguments for at most `points` rows of average, min and max.
-    public static func export(path: String, range: ClosedRange<Int>, points: Int) -> [String] {
-        let file = escapedPath(path)
+    public static func export(_ series: Series, range: ClosedRange<Int>, points: Int) -> [String] {
         let span = range.upperBound - range.lowerBound
         let step = max(RRDLayout.step, (span / points + RRDLayout.step - 1) / RRDLayout.step * RRDLayout.step)
         return [
             "--start", "\(range.lowerBound)", "--end", "\(range.upperBound)",
             "--step", "\(step)", "--maxrows", "\(points)",
-            "DEF:rate=\(file):rate:AVERAGE", "DEF:low=\(file):rate:MIN", "DEF:high=\(file):rate:MAX",
+            series.def("rate", "AVERAGE"), series.def("low", "MIN"), series.def("high", "MAX"),
             "XPORT:rate:rate", "XPORT:low:min", "XPORT:high:max",
         ]
     }

@@ -121,7 +121,7 @@ struct GraphEndpoints: Sendable {
                 return ErrorAnswer(.serviceUnavailable, refusal.description, retryAfter: Self.retryAfter)
             }
             return ErrorAnswer(.serviceUnavailable, refusal.description)
-        case let error as RRDError where error.call.hasPrefix("rrdc_"):
+        case let error as RRDError where error.isDaemonFailure:
             return storageFailure(error, pair: pair)
         default:
             service.logger.error("\(what) failed: \(error)", metadata: ["pair": "\(pair)", "error_class": "render_error"])

@@ -28,6 +28,10 @@ public enum RenderWorkerLoop {
         // zone option, so graphs follow the process time zone, set per job.
         var zone = TimeZoneName.utc
         use(zone)
+        // A storage host's files are named relative to its daemon (BTC-USD.rrd);
+        // if the daemon cannot be reached librrd looks for that name here. The
+        // root directory holds no RRD file, so that look finds nothing.
+        _ = chdir("/")
 
         let socket = FrameSocket(descriptor: 0)
         do {

@@ -14,18 +14,60 @@ import Glibc
 public final class GraphStore: Sendable {
     let configuration: Configuration
     let renderPool: RenderPool
-    private let freshness: DaemonFreshness?
+    /// Where each pair's file lives and how it is reached, worked out once.
+    private let places: [CurrencyPair: Place]
     private let oldest = Mutex<[String: Int]>([:])
     /// rrd_last of direct files by modification time: asked once per change.
     private let lastUpdates = Mutex<[String: (stamp: Int, last: Int)]>([:])
 
+    /// One pair's storage: its file, and with rrdcached the daemon's view of it
+    /// (one `DaemonFreshness` per daemon, shared by the pairs it holds).
+    private struct Place: Sendable {
+        let location: RRDLocation
+        let file: RRDFile
+        let freshness: DaemonFreshness?
+        /// Set when the file is a storage host's (TCP): read through the daemon only.
+        let remoteDaemon: RRDCachedClient?
+    }
+
     init(configuration: Configuration, renderPool: RenderPool) {
         self.configuration = configuration
         self.renderPool = renderPool
-        freshness = configuration.rrdcachedClient.map { DaemonFreshness(daemon: $0) }
+        var daemons: [String: DaemonFreshness] = [:]
+        var places: [CurrencyPair: Place] = [:]
+        for pair in configuration.pairs {
+            let location = configuration.storage(for: pair)
+            let client = configuration.rrdcachedClient(for: pair)
+            var freshness: DaemonFreshness?
+            if let client {
+                if daemons[client.address] == nil { daemons[client.address] = DaemonFreshness(daemon: client) }
+                freshness = daemons[client.address]
+            }
+            places[pair] = Place(location: location, file: RRDFile(path: location.path), freshness: freshness,
+                                 remoteDaemon: location.isRemote ? client : nil)
+        }
+        self.places = places
     }
 
-    func file(_ pair: CurrencyPair) -> RRDFile { RRDFile(path: configuration.rrdPath(for: pair)) }
+    private func place(_ pair: CurrencyPair) -> Place {
+        // Queries name configured pairs only (GraphQuery checks); a pair added by a
+        // reload gets a new store with the new configuration.
+        places[pair] ?? Place(location: configuration.storage(for: pair), file: configuration.rrdFile(for: pair),
+                              freshness: nil, remoteDaemon: nil)
+    }
+
+    func file(_ pair: CurrencyPair) -> RRDFile { place(pair).file }
+
+    private func isRemote(_ pair: CurrencyPair) -> Bool { place(pair).remoteDaemon != nil }
+
+    /// The daemon's view of the pair's file, when a daemon holds it.
+    private func freshness(_ pair: CurrencyPair) -> DaemonFreshness? { place(pair).freshness }
+
+    /// Reads the pair's file from disk, or over TCP through its daemon only.
+    private func reader(_ pair: CurrencyPair) -> RRDReader {
+        let place = place(pair)
+        return RRDReader(file: place.file, remoteDaemon: place.remoteDaemon)
+    }
 
     /// What a file holds now, cheaply: part of every cache key and ETag, so a new
     /// sample makes new keys. Nil when the file does not exist yet.
@@ -37,10 +79,19 @@ public final class GraphStore: Sendable {
     /// modification time, which lags the daemon by up to its write delay.
     func version(of pair: CurrencyPair) async throws -> DataVersion? {
         let file = file(pair)
+        if isRemote(pair), let freshness = freshness(pair) {
+            // A storage host's file: its daemon's LAST is the version; there is nothing to stat.
+            do {
+                let last = try await freshness.last(file)
+                return DataVersion(stamp: last, modified: last, lastUpdate: last)
+            } catch let error as RRDError where error.isNoSuchFile {
+                return nil
+            }
+        }
         var info = stat()
         // A missing file is "no data yet" (404), whatever rrdcached would say about it.
         guard stat(file.path, &info) == 0 else { return nil }
-        if let freshness {
+        if let freshness = freshness(pair) {
             let last = try await freshness.last(file)
             return DataVersion(stamp: last, modified: last, lastUpdate: last)
         }
@@ -55,10 +106,12 @@ public final class GraphStore: Sendable {
         return last
     }
 
-    /// With rrdcached: makes sure the disk holds what `version` promised before a
-    /// render or read. Direct files: nothing to do.
-    private func onDisk(_ file: RRDFile, _ version: DataVersion?) async throws {
-        guard let freshness else { return }
+    /// With rrdcached on this host: makes sure the disk holds what `version`
+    /// promised before a render or read. Direct files, and a storage host's
+    /// (read through the daemon, whose FETCH flushes): nothing to do.
+    private func onDisk(_ pair: CurrencyPair, _ version: DataVersion?) async throws {
+        guard !isRemote(pair), let freshness = freshness(pair) else { return }
+        let file = file(pair)
         let through: Int
         if let version { through = version.stamp } else { through = try await freshness.last(file) }
         try await freshness.ensureOnDisk(file, through: through)
@@ -69,8 +122,8 @@ public final class GraphStore: Sendable {
     func oldestSample(_ pair: CurrencyPair, version: DataVersion) async -> Int? {
         let key = "\(pair)|\(version.stamp)"
         if let known = oldest.withLock({ $0[key] }) { return known }
-        let file = file(pair)
-        guard (try? await onDisk(file, version)) != nil else { return nil }
+        let file = reader(pair)
+        guard (try? await onDisk(pair, version)) != nil else { return nil }
         let found = try? await Blocking.run { () -> Int? in
             let last = try file.last()
             // Coarsest first: the daily archive reaches furthest back. A consolidated
@@ -96,9 +149,8 @@ public final class GraphStore: Sendable {
                 annotations: [GraphAnnotation], audience: RenderAudience) async throws -> RenderedGraph {
         var series: [GraphArguments.Series] = []
         for (pair, version) in zip(query.pairs, versions) {
-            let file = file(pair)
-            try await onDisk(file, version)
-            series.append(.init(pair: pair, path: file.path))
+            try await onDisk(pair, version)
+            series.append(self.series(pair))
         }
         let graph = GraphArguments.graph(series, query: query, range: range, style: style, annotations: annotations)
         let path = series[0].path
@@ -116,8 +168,8 @@ public final class GraphStore: Sendable {
     func export(_ pair: CurrencyPair, range: ClosedRange<Int>, points: Int, zone: TimeZoneName, version: DataVersion,
                 audience: RenderAudience) async throws -> (series: RRDSeries, utcOffsets: [Int]) {
         let file = file(pair)
-        try await onDisk(file, version)
-        let arguments = GraphArguments.export(path: file.path, range: range, points: points)
+        try await onDisk(pair, version)
+        let arguments = GraphArguments.export(series(pair), range: range, points: points)
         switch try await renderPool.render(.export(arguments: arguments, timeZone: zone), audience: audience) {
         case .export(let series, let offsets):
             return (series, offsets)
@@ -128,11 +180,17 @@ public final class GraphStore: Sendable {
         }
     }
 
+    /// A pair's series for librrd's DEFs: the file and, over TCP, its daemon.
+    private func series(_ pair: CurrencyPair) -> GraphArguments.Series {
+        let place = place(pair)
+        return GraphArguments.Series(pair: pair, path: place.location.path, daemon: place.remoteDaemon?.address)
+    }
+
     /// The newest sample, its age, its source (from the run record) and its change over 24 hours.
     func latest(_ pair: CurrencyPair, now: Int) async throws -> LatestSample? {
-        let file = file(pair)
-        guard file.exists else { return nil }
-        try await onDisk(file, nil)
+        let file = reader(pair)
+        guard file.daemon != nil || file.file.exists else { return nil }
+        try await onDisk(pair, nil)
         let stateDirectory = configuration.stateDirectory
         return try await Blocking.run { () -> LatestSample? in
             guard let newest = try Self.newestKnown(in: file) else { return nil }
@@ -151,7 +209,7 @@ public final class GraphStore: Sendable {
 
     /// The newest known rate and its slot. librrd's last update alone is not it: a
     /// file made by a run that got no sample has a last update (its start) and no value.
-    private static func newestKnown(in file: RRDFile) throws -> (time: Int, value: Double)? {
+    private static func newestKnown(in file: RRDReader) throws -> (time: Int, value: Double)? {
         let last = try file.last()
         let series = try file.fetch(consolidation: "AVERAGE", start: last - 6 * 3600, end: last, resolution: Slot.seconds)
         return series.column("rate").last { !$0.value.isNaN && $0.time <= last }.map { ($0.time, $0.value) }
@@ -161,13 +219,17 @@ public final class GraphStore: Sendable {
     /// yet). Not librrd's last update alone: a file made by a run that got no
     /// sample has a last update (its start) and no value, and is not healthy.
     func newest(_ pair: CurrencyPair) async -> Result<(time: Int, value: Double)?, any Error> {
-        let file = file(pair)
+        let file = reader(pair)
         // No file: the collector creates it with the first valid sample, so none is stored yet.
-        var info = stat()
-        guard stat(file.path, &info) == 0 || errno != ENOENT else { return .success(nil) }
+        if file.daemon == nil {
+            var info = stat()
+            guard stat(file.file.path, &info) == 0 || errno != ENOENT else { return .success(nil) }
+        }
         do {
-            try await onDisk(file, nil)
+            try await onDisk(pair, nil)
             return .success(try await Blocking.run { try Self.newestKnown(in: file) })
+        } catch let error as RRDError where file.daemon != nil && error.isNoSuchFile {
+            return .success(nil)
         } catch {
             return .failure(error)
         }
