@@ -78,8 +78,10 @@ public final class GraphStore: Sendable {
     /// daemon's LAST for the file (queued rows included), not the file's
     /// modification time, which lags the daemon by up to its write delay.
     func version(of pair: CurrencyPair) async throws -> DataVersion? {
-        let file = file(pair)
-        if isRemote(pair), let freshness = freshness(pair) {
+        // One lookup: this runs for every request, cached answers included.
+        let place = place(pair)
+        let file = place.file
+        if place.remoteDaemon != nil, let freshness = place.freshness {
             // A storage host's file: its daemon's LAST is the version; there is nothing to stat.
             do {
                 let last = try await freshness.last(file)
@@ -91,7 +93,7 @@ public final class GraphStore: Sendable {
         var info = stat()
         // A missing file is "no data yet" (404), whatever rrdcached would say about it.
         guard stat(file.path, &info) == 0 else { return nil }
-        if let freshness = freshness(pair) {
+        if let freshness = place.freshness {
             let last = try await freshness.last(file)
             return DataVersion(stamp: last, modified: last, lastUpdate: last)
         }
