@@ -23,6 +23,7 @@ Everything talks to 127.0.0.1 only.
 import argparse
 import os
 import shutil
+import socket
 import signal
 import statistics
 import subprocess
@@ -132,28 +133,48 @@ def seeded_state(btcrate, fake_url, state, names):
     return extra, env, time.perf_counter() - started
 
 
-def start_rrdcached(rrdcached, state):
-    """rrdcached holding writes for an hour; -F: it writes everything out on SIGTERM. Returns (process, socket)."""
+def start_rrdcached(rrdcached, state, tcp_port=None):
+    """rrdcached holding writes for an hour; -F: it writes everything out on SIGTERM. Returns (process, socket).
+    With tcp_port it also listens on 127.0.0.1:tcp_port (files relative to `state`)."""
     sock = os.path.join(state, "rrdcached.sock")
-    daemon = subprocess.Popen([rrdcached, "-g", "-F", "-l", f"unix:{sock}", "-w", "3600", "-f", "7200",
+    listen = ["-l", f"unix:{sock}"] + (["-l", f"127.0.0.1:{tcp_port}"] if tcp_port else [])
+    daemon = subprocess.Popen([rrdcached, "-g", "-F"] + listen + ["-w", "3600", "-f", "7200",
                                "-B", "-b", state, "-p", os.path.join(state, "rrdcached.pid")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while not os.path.exists(sock):
         time.sleep(0.01)
+    time.sleep(0.1)   # the TCP socket is opened after the unix one
     return daemon, sock
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def many_pairs(btcrate, rrdcached, fake_url, work, pairs):
     names = ",".join(f"P{i:04d}-USD" for i in range(pairs))
     device = device_of(work)
     rows = []
-    for mode in ("direct", "rrdcached"):
+    for mode in ("direct", "rrdcached", "tcp"):
         state = os.path.join(work, f"many-{mode}")
         _, env, setup = seeded_state(btcrate, fake_url, state, names)
         daemon = None
         if mode == "rrdcached":
             daemon, sock = start_rrdcached(rrdcached, state)
             env["BTCRATE_RRDCACHED_ADDRESS"] = f"unix:{sock}"
+        if mode == "tcp":
+            # A collector on another host: its own state directory (run record,
+            # locks), the files on the daemon's, reached over TCP on loopback.
+            port = free_port()
+            daemon, _ = start_rrdcached(rrdcached, state, tcp_port=port)
+            collector_state = os.path.join(work, "many-tcp-collector")
+            os.makedirs(collector_state)
+            if os.path.exists(os.path.join(state, "last-run.json")):
+                shutil.copy(os.path.join(state, "last-run.json"), collector_state)
+            env["BTCRATE_STATE_DIRECTORY"] = collector_state
+            env["BTCRATE_RRDCACHED_ADDRESS"] = f"127.0.0.1:{port}"
         os.sync()
         before = sectors_written(device)
         seconds, rss, status = timed([btcrate, "collect"], env)
@@ -165,15 +186,17 @@ def many_pairs(btcrate, rrdcached, fake_url, work, pairs):
         written = (sectors_written(device) - before) * 512
         rows.append((mode, seconds, rss, written, status, setup))
         shutil.rmtree(state)
+        shutil.rmtree(os.path.join(work, "many-tcp-collector"), ignore_errors=True)
     print(f"\n## {pairs} pairs in one run (the files exist; each run writes one new slot per pair)\n")
     print("| writes | wall time | peak RSS | bytes written to disk | per pair | exit | setup (backfill 1 day) |")
     print("|---|---|---|---|---|---|---|")
     for mode, seconds, rss, written, status, setup in rows:
         print(f"| {mode} | {seconds:.2f} s | {rss / 1024:.1f} MiB | {written / 1e6:.1f} MB | "
               f"{written / pairs / 1024:.1f} KiB | {status} | {setup:.1f} s |")
-    direct, cached = rows
+    direct, cached, tcp = rows
     if cached[3] > 0:
         print(f"\nrrdcached / direct: time {cached[1] / direct[1]:.2f}x, bytes written {cached[3] / max(direct[3], 1):.2f}x")
+    print(f"rrdcached over TCP (loopback) / direct: time {tcp[1] / direct[1]:.2f}x")
     print(f"(disk: {device}; bytes from /proc/diskstats, so other activity on the machine adds noise)")
 
 

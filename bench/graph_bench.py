@@ -20,6 +20,9 @@
    year (`--only looks` runs this section alone).
 7. With --before BINARY (an older build, e.g. one made with `git worktree add`):
    sections 2 and 3 on it and on this build, alternating.
+8. `--only storage`: uncached renders from the local file against the same file
+   read through rrdcached on 127.0.0.1 over TCP by a graph node without files,
+   for 1 day, 30 days and 1 year.
 
 Run through bench/graph.sh, which builds the release binaries first. The state
 directory is seeded with --years of 10-minute history from the local fake.
@@ -148,7 +151,8 @@ def main():
     parser.add_argument("--years", type=int, default=10, help="history to seed")
     parser.add_argument("--flood", type=int, default=2000, help="requests in the flood")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of 1 and 2 workers")
-    parser.add_argument("--only", choices=["looks", "before"], help="run one section only (before: needs --before)")
+    parser.add_argument("--only", choices=["looks", "before", "storage"],
+                        help="run one section only (before: needs --before)")
     parser.add_argument("--before", metavar="BINARY",
                         help="an older btcrate build to compare with (cached and distinct graphs, alternating rounds)")
     args = parser.parse_args()
@@ -184,6 +188,9 @@ def main():
             return
         if args.only == "before":
             compare(args.before, btcrate, env, now, args, work)
+            return
+        if args.only == "storage":
+            storage(btcrate, env, now, args, work)
             return
 
         # 1. Render latency against the rrdtool command.
@@ -319,6 +326,46 @@ def looks(btcrate, env, now, args):
         print(f"| {label} | {' | '.join(cells)} |")
     print("\nEach render now first exports the view's values to space the value axis' labels (ValueAxis);"
           " that probe is part of every figure but the one before.")
+
+
+def storage(btcrate, env, now, args, work):
+    """Uncached renders from the local file against the same file read through
+    rrdcached on 127.0.0.1 over TCP by a graph node with no files of its own."""
+    rrdcached = shutil.which("rrdcached") or "/usr/sbin/rrdcached"
+    port = free_port()
+    state = env["BTCRATE_STATE_DIRECTORY"]
+    daemon = subprocess.Popen([rrdcached, "-g", "-l", f"127.0.0.1:{port}", "-B", "-b", state, "-w", "3600",
+                               "-p", os.path.join(work, "rrdcached.pid")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    node = os.path.join(work, "node")
+    os.makedirs(node, exist_ok=True)
+    remote_env = dict(env, BTCRATE_STATE_DIRECTORY=node, BTCRATE_RRDCACHED_ADDRESS=f"127.0.0.1:{port}")
+    try:
+        time.sleep(0.5)
+        print(f"\n## Renders through rrdcached over TCP against the local file, uncached 800 x 300, median of {args.runs} (1 render worker)\n")
+        print("| range | local file | through rrdcached (TCP, 127.0.0.1) | ratio |")
+        print("|---|---|---|---|")
+        for label, span in (("1 day", 86_400), ("30 days", 30 * 86_400), ("1 year", 365 * 86_400)):
+            medians = []
+            for index, environment in enumerate((env, remote_env)):
+                service = Service(btcrate, environment, 1)
+                try:
+                    fetch(service.base + "/graph.png?start=-1d")
+                    times = []
+                    for run in range(args.runs):
+                        start = now - span - run - 1000 * index
+                        began = time.perf_counter()
+                        fetch(f"{service.base}/graph.png?start={start}&end={now}&width=800&height=300&style=line")
+                        times.append(time.perf_counter() - began)
+                    medians.append(statistics.median(times))
+                finally:
+                    service.stop()
+            print(f"| {label} | {medians[0] * 1000:.1f} ms | {medians[1] * 1000:.1f} ms | {medians[1] / medians[0]:.2f}x |")
+        print("\nFETCH over the wire ignores the resolution: the daemon answers from the finest archive that"
+              " covers the range (a year is 52,560 ten-minute rows), where a local render reads the daily one.")
+    finally:
+        daemon.terminate()
+        daemon.wait()
 
 
 def compare(before, after, env, now, args, work):
