@@ -161,9 +161,6 @@ public struct AlertHistory: Sendable {
         return encoder
     }()
 
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
+    /// The state files' decoder (snake_case keys); lines are written compact, one each.
+    static var decoder: JSONDecoder { StateFileJSON.decoder }
 }

@@ -59,19 +59,7 @@ struct AppendableHistoryFile {
     /// Appends `data` in one write(2); a short write (a nearly full disk) is
     /// continued, still under the lock, so nothing lands between the parts.
     mutating func write(_ data: Data) throws(AtomicFile.WriteError) {
-        var failure: AtomicFile.WriteError?
-        data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = AtomicFile.WriteError(call: "write", path: path, code: errno)
-                    return
-                }
-                offset += written
-            }
-        }
+        let failure = AtomicFile.writeAll(data, to: descriptor, path: path)
         if let failure { throw failure }
         size += data.count
         endsWithNewline = data.last == 0x0A

@@ -17,19 +17,7 @@ public enum AtomicFile {
         let temporary = "\(path).tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw WriteError(call: "open", path: temporary, code: errno) }
-        var failure: WriteError?
-        data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = WriteError(call: "write", path: temporary, code: errno)
-                    return
-                }
-                offset += written
-            }
-        }
+        var failure = writeAll(data, to: descriptor, path: temporary)
         if failure == nil, fsync(descriptor) != 0 { failure = WriteError(call: "fsync", path: temporary, code: errno) }
         close(descriptor)
         if let failure {
@@ -45,6 +33,23 @@ public enum AtomicFile {
         if directory >= 0 {
             fsync(directory)
             close(directory)
+        }
+    }
+
+    /// Writes all of `data` to `descriptor`, continuing after short writes and
+    /// EINTR; the failure, if any (`path` names the file in it).
+    static func writeAll(_ data: Data, to descriptor: Int32, path: String) -> WriteError? {
+        data.withUnsafeBytes { bytes -> WriteError? in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return WriteError(call: "write", path: path, code: errno)
+                }
+                offset += written
+            }
+            return nil
         }
     }
 }
