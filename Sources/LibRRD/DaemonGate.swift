@@ -1,21 +1,35 @@
-import CRRD
 import Dispatch
 import Synchronization
 
-/// Every call to rrdcached goes through this gate: one worker at a time (librrd
-/// keeps a single daemon connection per process in global state, so the calls
-/// are serial anyway), a deadline for each call, and a bound on waiting calls.
+/// Every call to one rrdcached daemon goes through its gate: one worker at a
+/// time on the gate's own connection (`RRDCachedSocket`), a deadline for each
+/// call, and a bound on waiting calls.
 ///
-/// librrd has no timeout of its own: a daemon that is stopped (SIGSTOP) or wedged
-/// blocks its read(2) forever. A caller whose deadline passes gets an `RRDError`
-/// with `timedOut` at once, and the worker is abandoned to finish, or not, on its
-/// own. Calls queued behind it fail when their own deadlines pass, and new calls
-/// fail at once while it stays stuck, so a hung daemon never piles up threads.
+/// One gate per daemon address, not one per process: pairs sharded over two
+/// storage hosts must not wait for each other.
+///
+/// The socket has the call's deadline on every connect, write and read; the gate
+/// adds one for the wait in its queue. A caller whose deadline passes gets an
+/// `RRDError` with `timedOut` at once, and the worker finishes on its own (by its
+/// socket's deadline). Calls queued behind it fail when their own deadlines pass,
+/// and new calls fail at once while it stays stuck, so a hung daemon never piles
+/// up threads.
 final class DaemonGate: Sendable {
-    static let shared = DaemonGate()
-
     /// Calls that may wait for the worker at one time; more fail at once.
     static let maxWaiting = 256
+
+    private static let gates = Mutex<[String: DaemonGate]>([:])
+
+    /// The gate of the daemon at `address` (one per address for the process's life:
+    /// the addresses come from the configuration, a handful at most).
+    static func forAddress(_ address: String) -> DaemonGate {
+        gates.withLock { gates in
+            if let gate = gates[address] { return gate }
+            let gate = DaemonGate(address: address)
+            gates[address] = gate
+            return gate
+        }
+    }
 
     private struct State {
         /// When the call the worker is running began; nil when it is idle.
@@ -23,37 +37,47 @@ final class DaemonGate: Sendable {
         var waiting = 0
     }
 
-    private let queue = DispatchQueue(label: "btcrate.rrdcached")
+    let address: String
+    private let queue: DispatchQueue
     private let state = Mutex(State())
+    /// Touched only on `queue`.
+    private let connection: DaemonConnection
+
+    init(address: String) {
+        self.address = address
+        queue = DispatchQueue(label: "btcrate.rrdcached \(address)")
+        connection = DaemonConnection(address: address)
+    }
 
     /// Runs `body` on the worker, waiting at most `timeout` seconds (blocking the
     /// calling thread, which must not be one of the cooperative pool's).
-    func perform(_ call: String, path: String, address: String, timeout: Double,
-                 _ body: @escaping @Sendable () throws -> Void) throws {
-        let ticket = try enqueue(call, path: path, address: address, timeout: timeout, body)
+    func perform(_ call: String, path: String, timeout: Double,
+                 _ body: @escaping @Sendable (DaemonConnection) throws -> Void) throws {
+        let ticket = try enqueue(call, path: path, timeout: timeout, body)
         let done = DispatchSemaphore(value: 0)
         ticket.onFinish { _ in done.signal() }
         if done.wait(timeout: .now() + timeout) == .timedOut {
-            try ticket.finish(.failure(Self.timeoutError(call, path: path, address: address, timeout: timeout))).get()
+            try ticket.finish(.failure(Self.timeoutError(call, path: path, address: self.address, timeout: timeout))).get()
         }
         try ticket.result!.get()
     }
 
     /// The same, suspending the task instead of blocking a thread.
-    func perform(_ call: String, path: String, address: String, timeout: Double,
-                 _ body: @escaping @Sendable () throws -> Void) async throws {
-        let ticket = try enqueue(call, path: path, address: address, timeout: timeout, body)
+    func perform(_ call: String, path: String, timeout: Double,
+                 _ body: @escaping @Sendable (DaemonConnection) throws -> Void) async throws {
+        let ticket = try enqueue(call, path: path, timeout: timeout, body)
         let result: Result<Void, RRDError> = await withCheckedContinuation { continuation in
             ticket.onFinish { continuation.resume(returning: $0) }
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-                ticket.finish(.failure(Self.timeoutError(call, path: path, address: address, timeout: timeout)))
+                ticket.finish(.failure(Self.timeoutError(call, path: path, address: self.address, timeout: timeout)))
             }
         }
         try result.get()
     }
 
-    private func enqueue(_ call: String, path: String, address: String, timeout: Double,
-                         _ body: @escaping @Sendable () throws -> Void) throws -> Ticket {
+    private func enqueue(_ call: String, path: String, timeout: Double,
+                         _ body: @escaping @Sendable (DaemonConnection) throws -> Void) throws -> Ticket {
+        let address = address
         let refusal = state.withLock { state -> RRDError? in
             if let since = state.busySince, (ContinuousClock.now - since) > .seconds(timeout) {
                 let stuck = (ContinuousClock.now - since).components.seconds
@@ -74,17 +98,12 @@ final class DaemonGate: Sendable {
             state.withLock { $0.busySince = .now }
             let result: Result<Void, RRDError>
             do {
-                try body()
+                try body(connection)
                 result = .success(())
             } catch let error as RRDError {
                 result = .failure(error)
             } catch {
                 result = .failure(RRDError(call: call, path: path, message: "\(error)"))
-            }
-            if case .failure = result {
-                // After a daemon restart librrd keeps its dead socket and fails every
-                // later call; dropping the connection makes the next call dial again.
-                rrdc_disconnect()
             }
             state.withLock { $0.busySince = nil }
             ticket.finish(result)
@@ -100,6 +119,18 @@ final class DaemonGate: Sendable {
 
     private static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? "\(Int(seconds))" : "\(seconds)"
+    }
+}
+
+/// The connection to one daemon. Used only on its gate's worker, one call at
+/// a time, hence unchecked.
+final class DaemonConnection: @unchecked Sendable {
+    let address: String
+    let socket: RRDCachedSocket
+
+    init(address: String) {
+        self.address = address
+        socket = RRDCachedSocket(address: address)
     }
 }
 

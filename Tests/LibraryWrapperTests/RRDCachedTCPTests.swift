@@ -43,6 +43,33 @@ import Glibc
         #expect(!FileManager.default.fileExists(atPath: "BTC-USD.rrd"), "nothing was written where the test runs")
     }
 
+    /// Two storage hosts: one frozen (SIGSTOP) costs its own calls their deadline
+    /// and nothing else; the other daemon's calls go on at once, on their own
+    /// connection. (librrd's simple rrdc_* calls share one connection and one
+    /// mutex per process: with them the second daemon's calls waited too.)
+    @Test(.enabled(if: enabled)) func aFrozenDaemonHoldsOnlyItsOwnCalls() throws {
+        let first = TemporaryDirectory(), second = TemporaryDirectory()
+        let (frozen, frozenClient) = try daemon(first)
+        let (other, otherClient) = try daemon(second)
+        defer { withExtendedLifetime((frozen, other)) {} }
+        let file = RRDFile(path: "BTC-USD.rrd")
+        for client in [frozenClient, otherClient] {
+            try client.create(file: file, step: 600, start: start - 600, definitions: Self.definitions)
+            try client.update(file: file, rows: ["\(start):40000"])
+        }
+        let slow = RRDCachedClient(address: frozenClient.address, timeout: 1)
+        kill(frozen.pid, SIGSTOP)
+        defer { kill(frozen.pid, SIGCONT) }
+        #expect(throws: RRDError.self) { try slow.last(file: file) }
+        // The frozen daemon's calls keep failing at their deadline; the other's are not behind them.
+        for offset in 1...3 {
+            try otherClient.update(file: file, rows: ["\(start + offset * 600):\(40_000 + offset)"])
+        }
+        #expect(try otherClient.last(file: file) == start + 1_800)
+        #expect { try slow.last(file: file) } throws: { error in (error as? RRDError)?.timedOut == true }
+        #expect(try otherClient.last(file: file) == start + 1_800)
+    }
+
     @Test(.enabled(if: enabled)) func aSecondCreateNeverOverwrites() throws {
         let directory = TemporaryDirectory()
         let (daemon, client) = try daemon(directory)
