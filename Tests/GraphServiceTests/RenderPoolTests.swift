@@ -106,7 +106,8 @@ import Testing
     /// job for a cheaper one; /healthz's status says the pool is starved.
     @Test func theQueueIsBoundedAndNobodyWaitsPastTheTimeout() async throws {
         let broken = WorkerCommand(executable: "/bin/sh", arguments: ["sh", "-c", "exit 3"])
-        let pool = pool(maxQueue: 2, timeout: 2, command: broken)
+        // 5 s: the steps below must fit in it while the whole suite runs on two cores.
+        let pool = pool(maxQueue: 2, timeout: 5, command: broken)
         await pool.start()
         #expect(pool.status.live == 0)
         #expect(pool.status.starved?.contains("no render worker is running") == true)
@@ -129,8 +130,8 @@ import Testing
         // newest of them, which is refused as if it had come last.
         async let ordinary = outcome(pool, job(5, width: 800, height: 300))
         #expect(await admitted == .failure(.queueFull(depth: 2)))
-        #expect(await waiting == .failure(.waitedTooLong(seconds: 2)))
-        #expect(await ordinary == .failure(.waitedTooLong(seconds: 2)))
+        #expect(await waiting == .failure(.waitedTooLong(seconds: 5)))
+        #expect(await ordinary == .failure(.waitedTooLong(seconds: 5)))
         let text = String(decoding: metrics.exposition(.init(pairs: [], pool: pool.status, connections: 0)), as: UTF8.self)
         #expect(text.contains("btcrate_render_jobs_rejected_total 2"))
         #expect(text.contains(#"btcrate_render_jobs_dropped_total{reason="client_gone"} 1"#))

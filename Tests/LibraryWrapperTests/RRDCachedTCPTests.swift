@@ -60,6 +60,8 @@ import Glibc
         let slow = RRDCachedClient(address: frozenClient.address, timeout: 1)
         kill(frozen.pid, SIGSTOP)
         defer { kill(frozen.pid, SIGCONT) }
+        // kill(2) only queues the signal: wait until the daemon is really stopped (state T).
+        for _ in 0..<200 where !Self.isStopped(frozen.pid) { usleep(10_000) }
         #expect(throws: RRDError.self) { try slow.last(file: file) }
         // The frozen daemon's calls keep failing at their deadline; the other's are not behind them.
         for offset in 1...3 {
@@ -68,6 +70,11 @@ import Glibc
         #expect(try otherClient.last(file: file) == start + 1_800)
         #expect { try slow.last(file: file) } throws: { error in (error as? RRDError)?.timedOut == true }
         #expect(try otherClient.last(file: file) == start + 1_800)
+    }
+
+    static func isStopped(_ pid: Int32) -> Bool {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return stat.split(separator: ")").last?.split(separator: " ").first == "T"
     }
 
     @Test(.enabled(if: enabled)) func aSecondCreateNeverOverwrites() throws {

@@ -1,5 +1,6 @@
 import BTCRateCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import LibCurl
 
 /// The sources' HTTP GET, done by libcurl with the configured limits.

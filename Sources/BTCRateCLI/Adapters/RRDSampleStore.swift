@@ -1,6 +1,7 @@
 import BTCRateCore
 import BTCRateGraph
-import Foundation
+import FoundationEssentials
+import Glibc
 import LibRRD
 
 /// The production `SampleStore`: one RRD file per pair, written directly in the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BTCRateCore
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `btcrate alerts history`: what fired, changed severity and resolved, from the
 /// watchdog's <state directory>/alert-history.jsonl.

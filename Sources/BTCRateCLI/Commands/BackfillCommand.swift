@@ -1,6 +1,8 @@
 import ArgumentParser
 import BTCRateCore
-import Foundation
+import FoundationEssentials
+import Synchronization
+import Glibc
 import Logging
 
 /// `btcrate backfill --days N`: seeds history from Bitstamp's 10-minute candles.
@@ -135,24 +137,23 @@ struct BackfillCommand: AsyncParsableCommand {
 }
 
 /// One self-overwriting status line on stderr, for terminals only.
-final class ProgressLine: @unchecked Sendable {
+final class ProgressLine: Sendable {
     private let enabled: Bool
-    private let lock = NSLock()
-    private var shown = false
+    private let shown = Mutex(false)
 
     init(enabled: Bool) { self.enabled = enabled }
 
     func show(_ text: String) {
         guard enabled else { return }
-        lock.withLock {
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+        shown.withLock { shown in
+            Stderr.write("\r\u{1B}[K\(text)")
             shown = true
         }
     }
 
     func finish() {
-        lock.withLock {
-            if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+        shown.withLock { shown in
+            if shown { Stderr.write("\n") }
             shown = false
         }
     }

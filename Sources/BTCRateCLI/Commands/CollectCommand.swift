@@ -1,7 +1,8 @@
 import ArgumentParser
 import BTCRateCore
 import LibSystemd
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `btcrate collect`: one collection run, as the systemd timer starts it.
 struct CollectCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BTCRateCore
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `btcrate config`: shows the effective configuration, so an operator can see
 /// what the file and the environment added up to.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BTCRateCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import LibCurl
 
 /// `btcrate healthcheck`: asks the graph service's /healthz, for container
@@ -36,7 +37,7 @@ struct HealthcheckCommand: AsyncParsableCommand {
             print("unreachable: \(target): \(error)")
             throw ExitCode(1)
         }
-        print(response.text.trimmingCharacters(in: .whitespacesAndNewlines))
+        print(response.text.trimmed)
         if response.status != 200 { throw ExitCode(1) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BTCRateCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import BTCRateGraph
 import LibRRD
 
@@ -157,6 +158,6 @@ struct RewindCommand: AsyncParsableCommand {
         context.logger.error("cannot \(doing) \(pair)'s RRD file: \(error)\(reason.map { ": \($0)" } ?? "")", metadata: [
             "pair": "\(pair)", "error_class": rrd?.timedOut == true ? "storage_timeout" : "storage_error",
         ])
-        Foundation.exit(ExitStatus.storage)
+        Glibc.exit(ExitStatus.storage)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BTCRateCore
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `btcrate alerts silence`, `silences` and `unsilence`: mute an alert's sinks for
 /// a while, as an Alertmanager silence does. The watchdog reads
@@ -64,7 +65,7 @@ extension AlertsCommand {
             } else {
                 print(silence.id)
                 let scope = pair.map { " for \($0)" } ?? ""
-                FileHandle.standardError.write(Data("\(name.rawValue)\(scope) silenced until \(Timestamp.iso8601(silence.endsAt)); end it early with: btcrate alerts unsilence \(silence.id.prefix(8))\n".utf8))
+                Stderr.write("\(name.rawValue)\(scope) silenced until \(Timestamp.iso8601(silence.endsAt)); end it early with: btcrate alerts unsilence \(silence.id.prefix(8))\n")
             }
         }
     }
@@ -108,14 +109,14 @@ extension AlertsCommand {
 
         /// One silence for --json, with its `state` ("active" or "ended") at `now`.
         static func object(_ silence: Silence, now: Int) -> [String: Any] {
-            ["id": silence.id, "alert": silence.alert.rawValue, "pair": silence.pair ?? NSNull(),
+            ["id": silence.id, "alert": silence.alert.rawValue, "pair": silence.pair ?? JSONValue.Null(),
              "starts_at": Timestamp.iso8601(silence.startsAt), "ends_at": Timestamp.iso8601(silence.endsAt),
              "state": silence.isActive(at: now) ? "active" : "ended",
-             "comment": silence.comment ?? NSNull(), "created_by": silence.createdBy ?? NSNull()]
+             "comment": silence.comment ?? JSONValue.Null(), "created_by": silence.createdBy ?? JSONValue.Null()]
         }
 
         static func json(_ value: Any) throws -> String {
-            String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self)
+            String(decoding: try JSONValue(any: value).encoded(pretty: true), as: UTF8.self)
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BTCRateCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import ServiceLifecycle
 
 /// `btcrate watchdog`: watches the stack and the data, and alerts.
@@ -70,12 +71,12 @@ struct AlertsCommand: AsyncParsableCommand {
             let now = Int(Date().timeIntervalSince1970)
             let watchdog = WatchdogLiveness(evaluatedAt: snapshot?.evaluatedAt, now: now, poll: configuration.watchdogPoll)
             // The liveness verdict goes to stderr, so that --json stays the plain array scripts read.
-            if let warning = watchdog.warning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+            if let warning = watchdog.warning { Stderr.write(warning + "\n") }
             let muting: Muting
             do {
                 muting = Muting(silences: try SilenceStore(stateDirectory: configuration.stateDirectory).load())
             } catch {
-                FileHandle.standardError.write(Data("silences not applied: \(error)\n".utf8))
+                Stderr.write("silences not applied: \(error)\n")
                 muting = Muting()
             }
             let all = snapshot?.states ?? [:]
@@ -85,9 +86,9 @@ struct AlertsCommand: AsyncParsableCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.keyEncodingStrategy = .convertToSnakeCase
-                var objects = try JSONSerialization.jsonObject(with: encoder.encode(states)) as? [[String: Any]] ?? []
-                for index in objects.indices { objects[index]["muted"] = muted[states[index].key] ?? NSNull() }
-                print(String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+                var objects = try JSONDecoder().decode([[String: JSONValue]].self, from: encoder.encode(states))
+                for index in objects.indices { objects[index]["muted"] = muted[states[index].key].map(JSONValue.string) ?? .null }
+                print(objects.isEmpty ? "[]" : String(decoding: try JSONValue(any: objects.map { $0.mapValues(\.any) }).encoded(pretty: true), as: UTF8.self))
             } else {
                 if states.isEmpty {
                     print("no active alerts")
@@ -150,7 +151,7 @@ struct AlertsCommand: AsyncParsableCommand {
             let results = await notifier.test(now: Int(Date().timeIntervalSince1970))
             if json {
                 let object: [[String: Any]] = results.map { ["sink": $0.sink, "ok": $0.error == nil, "error": $0.error.map { "\($0)" } ?? ""] }
-                print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+                print(String(decoding: try JSONValue(any: object).encoded(pretty: true), as: UTF8.self))
             } else {
                 for result in results {
                     print("\(result.sink): \(result.error.map { "FAILED: \($0)" } ?? "ok")")
@@ -170,7 +171,7 @@ enum TextTable {
         let widths = (all.first?.indices ?? 0..<0).map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                index == row.count - 1 ? cell : cell + String(repeating: " ", count: max(0, widths[index] - cell.count))
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }
@@ -189,7 +190,7 @@ enum SecretFiles {
                 context.logger.error("SMTP password file \(path) cannot be read")
                 throw ExitStatus.exit(ExitStatus.config)
             }
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+            return String(String(decoding: data, as: UTF8.self).drop { $0.isNewline }.reversed().drop { $0.isNewline }.reversed())
         }
         return nil
     }

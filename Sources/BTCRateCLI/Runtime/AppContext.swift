@@ -1,6 +1,7 @@
 import BTCRateCore
 import BlockingCalls
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// What every command needs: the configuration, the API key (if any) and a
@@ -49,6 +50,14 @@ struct AppContext {
         AppContext(configuration: configuration, apiKey: apiKey, logger: LoggingSetup.logger(component, level: configuration.logLevel))
     }
 
+    /// FileManager's error in a sentence: the system's words for its errno, when it has one.
+    static func reason(_ error: any Error) -> String {
+        if let posix = (error as? CocoaError)?.underlying as? POSIXError {
+            return String(cString: strerror(posix.code.rawValue))
+        }
+        return "\(error)"
+    }
+
     /// Makes sure the state directory exists (mode 0750) before anything is written.
     func prepareStateDirectory() throws {
         let path = configuration.stateDirectory
@@ -56,7 +65,7 @@ struct AppContext {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o750])
         } catch {
-            logger.error("state directory \(path) cannot be created: \(error.localizedDescription)",
+            logger.error("state directory \(path) cannot be created: \(Self.reason(error))",
                          metadata: ["error_class": "storage_error"])
             throw ExitStatus.exit(ExitStatus.storage)
         }

@@ -1,6 +1,7 @@
 import BTCRateCore
 import BlockingCalls
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// One `btcrate collect`, whether started by the timer or by `btcrate run`:

@@ -1,4 +1,5 @@
-import Foundation
+import BTCRateCore
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,6 +27,6 @@ enum DiskDiagnosis {
 
     private static func bytes(_ stats: statvfs) -> String {
         let free = Int(stats.f_bavail) * Int(stats.f_frsize)
-        return ByteCountFormatter.string(fromByteCount: Int64(free), countStyle: .binary)
+        return Format.bytes(Int64(free))
     }
 }

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Synchronization
+import Glibc
 import UnixSignals
 
 /// SIGHUP for ReloadingService, from swift-service-lifecycle's UnixSignalsSequence,
@@ -51,19 +53,19 @@ final class Hangups: Sendable {
     func reloadRefused() { state.setPaused(false) }
 
     private final class Guarded: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = Mutex(())
         private var continuation: AsyncStream<Void>.Continuation?
         private var paused = false
         private var pending = false
 
         func deliver() {
-            lock.withLock {
+            lock.withLock { _ in
                 if let continuation, !paused { continuation.yield() } else { pending = true }
             }
         }
 
         func listen(_ new: AsyncStream<Void>.Continuation) {
-            lock.withLock {
+            lock.withLock { _ in
                 continuation = new
                 paused = false
                 flush()
@@ -71,7 +73,7 @@ final class Hangups: Sendable {
         }
 
         func setPaused(_ value: Bool) {
-            lock.withLock {
+            lock.withLock { _ in
                 paused = value
                 if !value { flush() }
             }

@@ -1,6 +1,7 @@
 import BTCRateCore
 import BlockingCalls
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// Completes the backfills a killed (or failed) `btcrate backfill` left in

@@ -1,4 +1,5 @@
-import Foundation
+import BTCRateCore
+import FoundationEssentials
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,7 @@ final class StateLock: Sendable {
             case .busy:
                 return "another collect, backfill or rewind holds the state directory lock"
             case .cannotOpen(let path, let code):
-                let directory = (path as NSString).deletingLastPathComponent
+                let directory = Paths.parent(of: path)
                 let reason = DiskDiagnosis.explain(code, directory: directory) ?? String(cString: strerror(code))
                 return "cannot open the lock file \(path): \(reason)"
             }

@@ -1,5 +1,7 @@
 import BTCRateCore
-import Foundation
+import FoundationEssentials
+import Synchronization
+import Glibc
 import Logging
 
 /// Sends each group of transitions to the journal at once, and to every
@@ -243,16 +245,16 @@ final class AlertNotifier: Sendable {
 
 /// A flag one side claims and the other clears.
 final class QueuedFlag: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var set = false
 
     /// True if it was clear (and is now set).
     func claim() -> Bool {
-        lock.withLock {
+        lock.withLock { _ in
             defer { set = true }
             return !set
         }
     }
 
-    func clear() { lock.withLock { set = false } }
+    func clear() { lock.withLock { _ in set = false } }
 }

@@ -1,6 +1,8 @@
 import BTCRateCore
+import BTCRateGraph
 import BlockingCalls
-import Foundation
+import FoundationEssentials
+import Glibc
 import LibCurl
 
 /// A receiver of alert notifications besides the journal.
@@ -93,16 +95,12 @@ struct EmailSink: AlertSink {
 
     /// RFC 5322 headers (Date, From, To, Subject, Message-ID, MIME) and a UTF-8 body.
     static func compose(from: String, to: [String], subject: String, body: String, host: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
         let id = "<\(UUID().uuidString.lowercased())@\(host.isEmpty ? "btcrate" : host)>"
         return """
-            Date: \(formatter.string(from: Date()))
+            Date: \(HTTPDate.mail(Int(Date().timeIntervalSince1970)))
             From: \(from)
             To: \(to.joined(separator: ", "))
-            Subject: \(subject.replacingOccurrences(of: "\n", with: " "))
+            Subject: \(subject.replacing("\n", with: " "))
             Message-ID: \(id)
             MIME-Version: 1.0
             Content-Type: text/plain; charset=utf-8

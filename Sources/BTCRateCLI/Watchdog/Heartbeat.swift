@@ -1,5 +1,6 @@
 import BTCRateCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import LibCurl
 import Logging
 

@@ -1,6 +1,7 @@
 import BTCRateCore
 import BlockingCalls
-import Foundation
+import FoundationEssentials
+import Glibc
 import LibCurl
 import BTCRateGraph
 import LibRRD

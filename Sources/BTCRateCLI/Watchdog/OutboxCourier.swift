@@ -1,6 +1,8 @@
 import BTCRateCore
 import BlockingCalls
-import Foundation
+import FoundationEssentials
+import Synchronization
+import Glibc
 import Logging
 
 /// Delivers one sink's outbox, oldest first, one notification at a time, so the
@@ -189,17 +191,17 @@ final class OutboxCourier: Sendable {
 
 /// A value behind a lock, for the few flags threads share here.
 final class LockedValue<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var value: Value
 
     init(_ value: Value) { self.value = value }
 
-    func get() -> Value { lock.withLock { value } }
-    func set(_ newValue: Value) { lock.withLock { value = newValue } }
+    func get() -> Value { lock.withLock { _ in value } }
+    func set(_ newValue: Value) { lock.withLock { _ in value = newValue } }
 
     /// Sets the value and returns the one before.
     func exchange(_ newValue: Value) -> Value {
-        lock.withLock {
+        lock.withLock { _ in
             defer { value = newValue }
             return value
         }

@@ -1,4 +1,6 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +11,7 @@ import Glibc
 final class StateDirectoryWatcher: @unchecked Sendable {
     /// A pipe `stop()` writes to, to wake the thread, which then closes every descriptor.
     private let stopPipe: (read: Int32, write: Int32)
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var closed = false
 
     /// `onChange` runs on the watcher's own thread. Its argument says whether the
@@ -33,7 +35,8 @@ final class StateDirectoryWatcher: @unchecked Sendable {
         }
         let stopPipe = (read: ends[0], write: ends[1])
         self.stopPipe = stopPipe
-        let thread = Thread {
+        // A thread of its own for the blocking poll(2): a dispatch queue of one.
+        DispatchQueue(label: "btcrate-inotify").async {
             var buffer = [UInt8](repeating: 0, count: 4096)
             var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
                                pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)]
@@ -49,20 +52,18 @@ final class StateDirectoryWatcher: @unchecked Sendable {
                     onChange(!last.hasSuffix(".rrd"))
                 }
             }
-            self.lock.withLock {
+            self.lock.withLock { _ in
                 self.closed = true
                 close(descriptor)
                 close(stopPipe.read)
                 close(stopPipe.write)
             }
         }
-        thread.name = "btcrate-inotify"
-        thread.start()
     }
 
     /// Ends the watch (a reload or shutdown); the thread closes the descriptors.
     func stop() {
-        lock.withLock {
+        lock.withLock { _ in
             guard !closed else { return }
             var byte: UInt8 = 1
             _ = write(stopPipe.write, &byte, 1)

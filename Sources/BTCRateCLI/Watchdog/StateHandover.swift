@@ -1,5 +1,6 @@
 import BTCRateCore
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// A reload that names another state directory: the alerts the old directory's

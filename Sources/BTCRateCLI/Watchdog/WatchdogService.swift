@@ -1,6 +1,7 @@
 import BTCRateCore
 import BlockingCalls
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import ServiceLifecycle
 
@@ -151,7 +152,7 @@ struct WatchdogService: Service {
 
     static func milliseconds(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
-        return String(format: "%.2f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
+        return Format.fixed(Double(seconds) * 1000 + Double(attoseconds) / 1e15, 2)
     }
 
     /// "3 pairs fresh, 1 alert firing"

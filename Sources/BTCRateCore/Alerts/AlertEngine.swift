@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An alert's lifecycle: pending while its condition holds for less than its
 /// `for` duration, firing after, resolved when the condition clears. Firing

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The bodies btcrate sends for a group of transitions, one builder per kind of
 /// receiver. Pure functions of the transitions, so tests check them directly.
@@ -231,6 +232,6 @@ public struct AlertPayloads: Sendable {
     }
 
     public static func json(_ object: Any) -> [UInt8] {
-        (try? Array(JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))) ?? []
+        (try? Array(JSONValue(any: object).encoded())) ?? []
     }
 }

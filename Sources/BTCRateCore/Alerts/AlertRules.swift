@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The alert rules: pure functions from an observation to conditions. A rule
 /// that cannot judge (no data to judge on) returns nothing for its key, which
@@ -201,9 +202,9 @@ public struct AlertRules: Sendable {
         let megabytes = (observation.diskFreeBytes ?? 0) / 1_048_576
         return Condition(
             key: AlertKey(.diskSpaceLow), active: free < limit, severity: severity,
-            summary: "the state directory's filesystem has \(String(format: "%.1f", free * 100)) % free (\(megabytes) MiB)",
+            summary: "the state directory's filesystem has \(Format.fixed(free * 100, 1)) % free (\(megabytes) MiB)",
             description: "RRD files are preallocated, but the run record and new pairs need room, and a full disk stops every write. Next step: free space on that filesystem (df -h /var/lib/btcrate).",
-            value: String(format: "%.3f", free), threshold: String(format: "%.3f", severity == .critical ? policy.diskFree / 2 : policy.diskFree))
+            value: Format.fixed(free, 3), threshold: Format.fixed(severity == .critical ? policy.diskFree / 2 : policy.diskFree, 3))
     }
 
     func clockJump(_ observation: Observation) -> Condition {
@@ -283,9 +284,9 @@ public struct AlertRules: Sendable {
         let minutes = (newest.time - earlier.time) / 60
         return Condition(
             key: AlertKey(.priceMove, pair: "\(data.pair)"), active: abs(change) >= limit, severity: .warning,
-            summary: "\(data.pair) moved \(String(format: "%+.1f", change * 100)) % in \(minutes) minutes (to \(rate))",
-            description: "The rate changed by more than \(String(format: "%.0f", policy.priceMove * 100)) % within \(policy.priceMoveWindow / 60) minutes. It is the market, or a bad source: compare the sources in the journal (BTCRATE_SOURCE).",
-            value: String(format: "%.4f", change), threshold: String(format: "%.4f", policy.priceMove))
+            summary: "\(data.pair) moved \(Format.fixed(change * 100, 1, sign: true)) % in \(minutes) minutes (to \(rate))",
+            description: "The rate changed by more than \(Format.fixed(policy.priceMove * 100, 0)) % within \(policy.priceMoveWindow / 60) minutes. It is the market, or a bad source: compare the sources in the journal (BTCRATE_SOURCE).",
+            value: Format.fixed(change, 4), threshold: Format.fixed(policy.priceMove, 4))
     }
 
     func priceLevels(_ data: Observation.PairData, firing: [AlertKey: Severity]) -> [Condition] {
@@ -322,9 +323,9 @@ public struct AlertRules: Sendable {
         let limit = wasActive ? policy.spread * (1 - policy.hysteresis) : policy.spread
         return Condition(
             key: AlertKey(.spreadWide, pair: "\(data.pair)"), active: spread >= limit, severity: .warning,
-            summary: "\(data.pair) spread is \(String(format: "%.2f", spread * 100)) % (bid \(bid), ask \(ask))",
+            summary: "\(data.pair) spread is \(Format.fixed(spread * 100, 2)) % (bid \(bid), ask \(ask))",
             description: "A wide spread means a thin or disorderly market, or a source quoting stale sides. Next step: compare with another source before trusting the rate.",
-            value: String(format: "%.4f", spread), threshold: String(format: "%.4f", policy.spread))
+            value: Format.fixed(spread, 4), threshold: Format.fixed(policy.spread, 4))
     }
 
     func flatline(_ data: Observation.PairData) -> Condition? {

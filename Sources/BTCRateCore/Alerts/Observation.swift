@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Everything the alert rules look at, gathered by the watchdog in one pass.
 /// Pure data, so rules are tested with synthetic observations and a chosen `now`.
@@ -50,7 +51,7 @@ public struct Observation: Sendable {
         public static func health(status: Int, body: [UInt8]) -> Reachability {
             guard status == 200 || status == 503 else { return .down("HTTP \(status)") }
             guard status == 503,
-                  let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+                  let object = JSONValue.parse(body)?.any as? [String: Any],
                   object["status"] as? String == "starved" else { return .up }
             let reason = (object["reasons"] as? [String])?.first { $0.hasPrefix("renders: ") }
             return .down("HTTP 503, starved: \(reason.map { String($0.dropFirst("renders: ".count)) } ?? "no render worker is free")")

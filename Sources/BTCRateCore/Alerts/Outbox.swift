@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -85,7 +85,7 @@ public struct Outbox: Sendable {
         }
         let milliseconds = String(Int(now * 1000))
         let name = String(repeating: "0", count: max(0, 14 - milliseconds.count)) + milliseconds
-            + "-" + String(format: "%06d", number % 1_000_000) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36) + ".json"
+            + "-" + Format.zeroPadded(number % 1_000_000, width: 6) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36) + ".json"
         let entry = Entry(sink: sink, createdAt: now, transitions: transitions, firing: firing, holdFor: holdFor)
         try write(entry, name: name)
         var dropped: [String] = []

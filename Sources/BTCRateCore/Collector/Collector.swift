@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// One collection run: for each pair, repair any gap, fetch a validated quote
@@ -132,7 +133,7 @@ public struct Collector: Sendable {
             }
             if validator.isJump(from: reference, to: quote.rate) {
                 guard let confirmer = await answers.confirmation(of: quote, after: index, validator: validator, now: now) else {
-                    let percent = String(format: "%.1f", abs(quote.rate - reference!) / reference! * 100)
+                    let percent = Format.fixed(abs(quote.rate - reference!) / reference! * 100, 1)
                     outcome.attempts.append(.init(source: quote.source, errorClass: .unconfirmedJump,
                                                   detail: "\(quote.rate) is \(percent) % from the stored \(reference!); no other source confirmed it"))
                     continue

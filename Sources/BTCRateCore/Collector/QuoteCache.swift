@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Asks each source at most once per pair and run, so that a source used to
 /// confirm a jump is not asked again when its own turn comes.

@@ -22,20 +22,20 @@ public struct ConfigFile: Sendable {
         var entries: [Entry] = []
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            let line = rawLine.trimmedSpaces
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") {
                 guard line.hasSuffix("]"), line.count > 2 else {
                     throw ConfigError("\(name):\(number): a section header looks like [name]")
                 }
-                section = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+                section = line.dropFirst().dropLast().trimmedSpaces
                 continue
             }
             guard let equals = line.firstIndex(of: "=") else {
                 throw ConfigError("\(name):\(number): expected key = value")
             }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
-            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            let key = line[..<equals].trimmedSpaces
+            let value = line[line.index(after: equals)...].trimmedSpaces
             guard !key.isEmpty else { throw ConfigError("\(name):\(number): the key before '=' is empty") }
             guard !section.isEmpty else {
                 throw ConfigError("\(name):\(number): '\(key)' must be inside a [section]")
@@ -46,4 +46,5 @@ public struct ConfigFile: Sendable {
     }
 }
 
-import Foundation
+import FoundationEssentials
+import Glibc

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The one reader of configuration: built-in defaults, then the config file,
 /// then `BTCRATE_*` environment variables.
@@ -20,7 +21,7 @@ public struct ConfigLoader: Sendable {
         for setting in Setting.all {
             if let value = environment[setting.environment] {
                 do throws(ConfigError) {
-                    try setting.apply(&config, value.trimmingCharacters(in: .whitespaces))
+                    try setting.apply(&config, value.trimmedSpaces)
                 } catch {
                     throw ConfigError("\(setting.environment) (\(setting.name)): \(error.message)")
                 }
@@ -35,15 +36,11 @@ public struct ConfigLoader: Sendable {
             if mustExist { throw ConfigError("config file \(path) does not exist") }
             return nil
         }
-        // FileHandle rather than FileManager.contents: it also reads /dev/null and pipes.
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        // read(2) rather than FileManager.contents: it also reads /dev/null and pipes.
+        guard let bytes = WholeFile.read(path) else {
             throw ConfigError("config file \(path) cannot be read (check its permissions)")
         }
-        defer { try? handle.close() }
-        guard let data = try? handle.readToEnd() ?? Data() else {
-            throw ConfigError("config file \(path) cannot be read")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigError("config file \(path) is not UTF-8 text")
         }
         return text

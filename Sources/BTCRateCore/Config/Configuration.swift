@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Everything btcrate reads from its configuration, after defaults, the config
 /// file and the environment have been applied, in that order (see `ConfigLoader`).

@@ -2,7 +2,7 @@
 /// with the key's name by the loader, tells the operator what to write instead.
 enum Parse {
     static func list(_ value: String) -> [String] {
-        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        value.split(separator: ",").map { $0.trimmedSpaces }.filter { !$0.isEmpty }
     }
 
     static func integer(_ value: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
@@ -69,7 +69,8 @@ enum Parse {
     }
 }
 
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Durations as the configuration writes them (`90`, `90s`, `5m`, `2h`, `1d`),
 /// for command-line options that take one.

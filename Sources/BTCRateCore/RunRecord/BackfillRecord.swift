@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The ranges a backfill set out to fill and has not finished, kept as
 /// `backfill.json` in the state directory while it runs.

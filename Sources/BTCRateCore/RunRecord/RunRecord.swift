@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The outcome of the latest collection run, kept as `last-run.json` in the
 /// state directory for the watchdog, the graph page and scripts. The format is

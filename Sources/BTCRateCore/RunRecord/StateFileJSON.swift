@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The JSON of the state directory's small files that people read too
 /// (alerts.json, silences.json): snake_case keys, sorted and indented.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Finds the Alpha Vantage key, most safe place first:
 /// 1. `$CREDENTIALS_DIRECTORY/alphavantage-api-key` (systemd `LoadCredential=`),
@@ -36,7 +37,7 @@ public struct APIKeyLoader: Sendable {
             // /etc/btcrate/alphavantage-api-key so that LoadCredential= has a source
             // (systemd 252 fails the unit without one) until the operator fills it in.
             let text = try readText(path)
-            if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { continue }
+            if text.trimmed.isEmpty { continue }
             return try Found(key: check(text, origin: path), origin: origin)
         }
         if let keyFile {
@@ -65,7 +66,7 @@ public struct APIKeyLoader: Sendable {
     /// Keys are short tokens of letters and digits. Anything else (an empty file,
     /// a pasted line with spaces) is refused without quoting it.
     private func check(_ raw: String, origin: String) throws(ConfigError) -> String {
-        let key = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = raw.trimmed
         guard !key.isEmpty else { throw ConfigError("API key from \(origin) is empty") }
         guard key.count <= 128, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw ConfigError("API key from \(origin) holds characters other than letters, digits, '-' and '_'")

@@ -27,7 +27,7 @@ public struct Redactor: Sendable {
             // Rebuilt from the pieces, never edited in place: no index outlives a change.
             var output = ""
             var rest = result[...]
-            while let range = rest.range(of: marker) {
+            while let range = rest.firstRange(of: marker) {
                 output += rest[..<range.upperBound]
                 let value = rest[range.upperBound...]
                 let valueEnd = value.firstIndex(where: { $0 == " " || $0 == "&" || $0 == "\"" || $0 == "," || $0 == "\n" }) ?? value.endIndex
@@ -45,7 +45,7 @@ extension String {
         guard !target.isEmpty else { return self }
         var result = ""
         var rest = self[...]
-        while let range = rest.range(of: target) {
+        while let range = rest.firstRange(of: target) {
             result += rest[..<range.lowerBound]
             result += replacement
             rest = rest[range.upperBound...]
@@ -54,4 +54,5 @@ extension String {
     }
 }
 
-import Foundation
+import FoundationEssentials
+import Glibc

@@ -3,7 +3,7 @@
 /// scheme, host and port: enough to tell which endpoint is meant.
 public enum URLMask {
     public static func mask(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url.isEmpty ? "" : "(hidden)" }
+        guard let schemeEnd = url.firstRange(of: "://") else { return url.isEmpty ? "" : "(hidden)" }
         let scheme = url[..<schemeEnd.lowerBound]
         var rest = url[schemeEnd.upperBound...]
         if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Alpha Vantage's CURRENCY_EXCHANGE_RATE.
 ///
@@ -59,13 +60,15 @@ public struct AlphaVantageSource: PriceSource {
                      observedAt: refreshed, source: id)
     }
 
-    /// "2024-01-15 12:00:00" in the zone field 7 names (UTC in practice).
+    /// "2024-01-15 12:00:00" in the zone field 7 names: UTC, always, in Alpha
+    /// Vantage's answers. Another zone is refused (nil: the body is malformed and
+    /// the next source is asked) rather than read as UTC; converting it would need
+    /// the time-zone database of the full Foundation (ICU) in every process.
     static func parseRefreshed(_ text: String, zone: String?) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        formatter.timeZone = zone.flatMap { TimeZone(identifier: $0) } ?? TimeZone(identifier: "UTC")
-        return formatter.date(from: text.trimmingCharacters(in: .whitespaces))
+        guard ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Z"].contains(zone?.trimmedSpaces ?? "UTC") else { return nil }
+        let parts = text.trimmedSpaces.split(separator: " ")
+        guard parts.count == 2, let seconds = Timestamp.parse("\(parts[0])T\(parts[1])Z") else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 }
 
@@ -76,7 +79,20 @@ extension String {
         return text
     }
 
+    /// Percent-encoded for a URL query: every byte but ASCII letters and digits.
     var urlQueryEscaped: String {
-        addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        var escaped = ""
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                escaped.unicodeScalars.append("%")
+                escaped.unicodeScalars.append(hex[Int(byte >> 4)])
+                escaped.unicodeScalars.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return escaped
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Bitstamp's public API: the ticker for live quotes, and `ohlc` with
 /// `step=600`, which returns 10-minute candles, for gap repair and backfill.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Coinbase Exchange's public ticker: `/products/BTC-USD/ticker`, no key needed.
 public struct CoinbaseSource: PriceSource {
@@ -34,9 +35,7 @@ public struct CoinbaseSource: PriceSource {
 
     /// "2024-01-15T12:00:01.123Z", with or without fractional seconds.
     static func parseTime(_ text: String) -> Date? {
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = withFraction.date(from: text) { return date }
-        return ISO8601DateFormatter().date(from: text)
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle())
     }
 }

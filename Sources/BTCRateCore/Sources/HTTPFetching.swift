@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The HTTP GET that sources need, behind a protocol so that the domain stays
 /// free of libcurl (the real implementation lives in BTCRateCLI) and tests can

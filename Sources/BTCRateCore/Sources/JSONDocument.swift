@@ -1,12 +1,10 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Small helpers for reading the sources' JSON, where numbers arrive as strings.
 enum JSONDocument {
     static func object(_ body: [UInt8], source: SourceID) throws(FetchFailure) -> [String: Any] {
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: Data(body))
-        } catch {
+        guard let parsed = JSONValue.parse(body)?.any else {
             throw FetchFailure(.malformedBody, source: source, detail: "not JSON (\(body.count) bytes)")
         }
         guard let object = parsed as? [String: Any] else {
@@ -18,8 +16,9 @@ enum JSONDocument {
     /// A decimal that the source sent as a string (or, leniently, as a number).
     static func number(_ value: Any?) -> Double? {
         switch value {
-        case let text as String: Double(text.trimmingCharacters(in: .whitespaces))
-        case let number as NSNumber where !(number is Bool): number.doubleValue
+        case let text as String: Double(text.trimmedSpaces)
+        case let number as Double: number
+        case let number as Int: Double(number)
         default: nil
         }
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Kraken's public ticker: `/0/public/Ticker?pair=XBTUSD`, no key needed.
 ///

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Where a sample came from. The raw values appear in the journal
 /// (`BTCRATE_SOURCE`), the run record and the graph page.

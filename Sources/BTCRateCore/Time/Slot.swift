@@ -39,9 +39,8 @@ public enum Timestamp {
         var time = time_t(unix)
         var parts = tm()
         gmtime_r(&time, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1))-\(pad(Int(parts.tm_mday)))"
+            + "T\(pad(Int(parts.tm_hour))):\(pad(Int(parts.tm_min))):\(pad(Int(parts.tm_sec)))Z"
     }
 
     /// The wall-clock time `offset` seconds east of UTC, with that offset:
@@ -102,4 +101,5 @@ public enum Timestamp {
     }
 }
 
-import Foundation
+import FoundationEssentials
+import Glibc

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Decides whether a quote may be written. A refused quote is never written;
 /// the reason goes to the journal and the run record.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Hummingbird
 
 /// A 4xx/5xx answer with a one-line reason as JSON.

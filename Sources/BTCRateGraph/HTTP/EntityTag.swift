@@ -1,3 +1,4 @@
+import BTCRateCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,7 +34,7 @@ enum EntityTag {
     /// `W/"abc"` matches `"abc"` (a proxy may weaken tags it compresses).
     static func matches(ifNoneMatch header: String, _ tag: String) -> Bool {
         header.split(separator: ",").contains { candidate in
-            var value = candidate.trimmingCharacters(in: .whitespaces)
+            var value = candidate.trimmedSpaces
             if value == "*" { return true }
             if value.hasPrefix("W/") { value.removeFirst(2) }
             return value == tag

@@ -4,9 +4,14 @@ import Glibc
 
 /// RFC 9110 dates for Last-Modified, formatted by hand: a DateFormatter per
 /// request cost more than the rest of a cached answer (measured with wrk).
-enum HTTPDate {
+public enum HTTPDate {
     static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// An email's Date header (RFC 5322): the same text with `+0000` for GMT.
+    public static func mail(_ unix: Int) -> String {
+        String(format(unix).dropLast(3)) + "+0000"
+    }
 
     static func format(_ unix: Int) -> String {
         var time = time_t(unix)

@@ -59,7 +59,7 @@ public enum RenderJob: Sendable, Equatable {
     private static func file(in argument: String) -> String? {
         guard argument.hasPrefix("DEF:"), let equals = argument.firstIndex(of: "=") else { return nil }
         let rest = argument[argument.index(after: equals)...]
-        guard let end = rest.range(of: ".rrd") else { return nil }
+        guard let end = rest.firstRange(of: ".rrd") else { return nil }
         return String(rest[..<end.upperBound]).split(separator: "/").last.map(String.init)
     }
 }

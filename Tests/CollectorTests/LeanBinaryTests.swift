@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// The `btcrate` executable links FoundationEssentials only: neither the full
+/// Foundation, nor ICU, nor CoreFoundation (issue 14). A later `import
+/// Foundation` in any of its targets brings all three back silently and costs
+/// every process megabytes; this test is what makes it loud.
+///
+/// It reads the binary as SwiftPM built it for the tests (dynamically linked, with
+/// its symbols): the libraries it asks the loader for, and the Swift modules its
+/// symbols come from. The system's libicuuc that librrd's libxml2 loads is not
+/// the binary's and is not looked for.
+@Suite struct LeanBinaryTests {
+    static let bytes: Data = (try? Data(contentsOf: URL(fileURLWithPath: CommandLineTests.binary))) ?? Data()
+
+    /// Foundation's own search (optimised code even in a debug build: a Swift loop
+    /// over 100+ MB here held a core for minutes and starved the other tests).
+    static func contains(_ text: String) -> Bool {
+        bytes.range(of: Data(text.utf8)) != nil
+    }
+
+    @Test func theBinaryIsThere() {
+        #expect(Self.bytes.count > 1_000_000, "no btcrate binary at \(CommandLineTests.binary)")
+    }
+
+    @Test(arguments: ["libFoundation.so\u{0}", "libFoundationInternationalization.so\u{0}", "lib_FoundationICU.so\u{0}",
+                      "libCoreFoundation.so\u{0}"])
+    func noFullFoundationLibraryIsLinked(_ library: String) {
+        #expect(!Self.contains(library), "btcrate links \(library.dropLast()): some target imports Foundation, not FoundationEssentials")
+    }
+
+    /// Mangled Swift names carry their module: `10Foundation` is the full one
+    /// (FoundationEssentials is `20FoundationEssentials`), `14_FoundationICU` ICU's.
+    @Test(arguments: ["s10Foundation", "14_FoundationICU", "15CoreFoundation", "ucol_open"])
+    func noSymbolComesFromThem(_ marker: String) {
+        #expect(!Self.contains(marker), "btcrate's symbols mention \(marker)")
+    }
+
+    @Test func theCheckWouldSeeFoundationEssentials() {
+        // The same search finds what is there: the check is not vacuous.
+        #expect(Self.contains("libFoundationEssentials.so\u{0}") || Self.contains("20FoundationEssentials"))
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# How small btcrate is (see bench/lean_bench.py): the binary as the .deb ships it
+# (release, Swift runtime linked statically, stripped), one collect against the
+# curl | sed | rrdtool peer, each idle process's memory and where it goes.
+#   bench/lean.sh                     everything
+#   bench/lean.sh --image btcrate     and the size of a Docker image built as btcrate
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps
+command -v python3 >/dev/null || { apt-get install -y -q python3 >/dev/null; }
+command -v curl >/dev/null || { apt-get install -y -q curl >/dev/null; }
+command -v strip >/dev/null || { apt-get install -y -q binutils >/dev/null; }
+swift build -c release --static-swift-stdlib --product btcrate
+swift build -c release --product btcrate-fake-sources
+bin="$(swift build -c release --static-swift-stdlib --show-bin-path)"
+exec python3 bench/lean_bench.py --binary "$bin/btcrate" --fake "$bin/btcrate-fake-sources" "$@"
