@@ -111,7 +111,8 @@ final class DaemonGate: Sendable {
         return ticket
     }
 
-    private static func timeoutError(_ call: String, path: String, address: String, timeout: Double) -> RRDError {
+    /// The one wording of a missed deadline, for the gate and the socket alike.
+    static func timeoutError(_ call: String, path: String, address: String, timeout: Double) -> RRDError {
         RRDError(call: call, path: path,
                  message: "rrdcached at \(address) did not answer within \(Self.format(timeout)) s (storage.rrdcached_timeout): the daemon is stopped, hung or overloaded",
                  timedOut: true)
