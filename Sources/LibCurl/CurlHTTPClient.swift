@@ -23,10 +23,11 @@ public struct CurlHTTPClient: Sendable {
 
     /// The blocking form of `send`.
     public func perform(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard let handle = curl_easy_init() else {
+        try CurlGlobal.ready()
+        guard let handle = CCurl_easy_init() else {
             throw HTTPClientError.curl(code: -1, message: "curl_easy_init failed")
         }
-        defer { curl_easy_cleanup(handle) }
+        defer { CCurl_easy_cleanup(handle) }
 
         let sink = ResponseSink(limit: request.maxBodyBytes)
         let sinkPointer = Unmanaged.passRetained(sink)
@@ -34,9 +35,9 @@ public struct CurlHTTPClient: Sendable {
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var headerList: UnsafeMutablePointer<curl_slist>?
         for header in request.headers {
-            headerList = curl_slist_append(headerList, header)
+            headerList = CCurl_slist_append(headerList, header)
         }
-        defer { curl_slist_free_all(headerList) }
+        defer { CCurl_slist_free_all(headerList) }
 
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
             var options = CurlOptions(handle: handle)
@@ -69,11 +70,11 @@ public struct CurlHTTPClient: Sendable {
             if let failure = options.firstFailure {
                 return failure
             }
-            return curl_easy_perform(handle)
+            return CCurl_easy_perform(handle)
         }
 
         let detail = String(decoding: errorBuffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        let message = detail.isEmpty ? String(cString: CCurl_easy_strerror(code)) : detail
         if sink.exceeded {
             throw HTTPClientError.bodyTooLarge(limit: request.maxBodyBytes)
         }
@@ -108,24 +109,35 @@ public struct CurlHTTPClient: Sendable {
     static func dateHeader(_ handle: UnsafeMutableRawPointer) -> Int? {
         var header: UnsafeMutablePointer<curl_header>?
         // Origin 1 is CURLH_HEADER (a plain header of the final response); request -1: the last one.
-        guard curl_easy_header(handle, "Date", 0, 1, -1, &header) == CURLHE_OK,
+        guard CCurl_easy_header(handle, "Date", 0, 1, -1, &header) == CURLHE_OK,
               let value = header?.pointee.value else { return nil }
-        let time = curl_getdate(value, nil)
+        let time = CCurl_getdate(value)
         return time >= 0 ? Int(time) : nil
     }
 }
 
-/// `curl_global_init` is not thread-safe and must run once, before any handle.
+/// libcurl is opened on first use (Sources/CCurl), then `curl_global_init` runs:
+/// it is not thread-safe and must run once, before any handle.
 enum CurlGlobal {
-    private static let initialized: Bool = {
+    /// Nil when ready; otherwise why not, in words for the journal. Failure is
+    /// final for the process, as a link error would have been.
+    private static let failure: String? = {
+        if let problem = CurlLibrary.problemLoadingOnce() {
+            return "libcurl is not usable: " + problem
+        }
         // With CURLOPT_NOSIGNAL set (required with threads), libcurl no longer
         // shields us from SIGPIPE when a server closes the connection under a
         // write; its documentation asks the application to ignore the signal.
         signal(SIGPIPE, SIG_IGN)
-        return curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+        return CCurl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK ? nil : "curl_global_init failed"
     }()
 
     static func initializeOnce() {
-        _ = initialized
+        _ = failure
+    }
+
+    /// Throws the reason libcurl cannot be used in this process.
+    static func ready() throws {
+        if let failure { throw HTTPClientError.curl(code: -1, message: failure) }
     }
 }

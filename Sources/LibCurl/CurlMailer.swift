@@ -61,18 +61,19 @@ public struct CurlMailer: Sendable {
     }
 
     public func send(_ message: MailMessage) throws {
-        guard let handle = curl_easy_init() else {
+        try CurlGlobal.ready()
+        guard let handle = CCurl_easy_init() else {
             throw HTTPClientError.curl(code: -1, message: "curl_easy_init failed")
         }
-        defer { curl_easy_cleanup(handle) }
+        defer { CCurl_easy_cleanup(handle) }
         let source = UploadSource(message.wireBytes)
         let sourcePointer = Unmanaged.passRetained(source)
         defer { sourcePointer.release() }
         var recipients: UnsafeMutablePointer<curl_slist>?
         for recipient in message.recipients {
-            recipients = curl_slist_append(recipients, "<\(recipient)>")
+            recipients = CCurl_slist_append(recipients, "<\(recipient)>")
         }
-        defer { curl_slist_free_all(recipients) }
+        defer { CCurl_slist_free_all(recipients) }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
@@ -97,11 +98,11 @@ public struct CurlMailer: Sendable {
             options.set(CURLOPT_TIMEOUT_MS, Int(message.timeout * 1000))
             options.set(CURLOPT_ERRORBUFFER, pointer: errors.baseAddress)
             if let failure = options.firstFailure { return failure }
-            return curl_easy_perform(handle)
+            return CCurl_easy_perform(handle)
         }
         guard code == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            let text = detail.isEmpty ? String(cString: CCurl_easy_strerror(code)) : detail
             switch code {
             case CURLE_OPERATION_TIMEDOUT: throw HTTPClientError.timeout(text)
             case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST: throw HTTPClientError.connectionFailed(text)
