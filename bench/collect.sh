@@ -5,11 +5,8 @@
 #   bench/collect.sh --skip-many     single pair only
 #   bench/collect.sh --only slots    1,000 pairs over six slots (an hour, by faketime), direct against rrdcached -w 3600
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/install-deps
-command -v python3 >/dev/null || { apt-get install -y -q python3 >/dev/null; }
-command -v curl >/dev/null || { apt-get install -y -q curl >/dev/null; }
-command -v faketime >/dev/null || { apt-get install -y -q faketime >/dev/null; }
+source "$(dirname "$0")/prepare.sh"
+bench_needs python3 curl faketime
 swift build -c release --product btcrate
 swift build -c release --product btcrate-fake-sources
 exec python3 bench/collect_bench.py "$@"

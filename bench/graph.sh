@@ -5,9 +5,8 @@
 #   bench/graph.sh --seconds 5    shorter wrk runs (--flood N, --years N, --runs N change the other counts)
 #   bench/graph.sh --only looks   the render time of each look (theme, dpr, log, change, compare, tz) alone
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/install-deps
-for tool in wrk python3; do command -v "$tool" >/dev/null || apt-get install -y -q "$tool" >/dev/null; done
+source "$(dirname "$0")/prepare.sh"
+bench_needs wrk python3
 swift build -c release --product btcrate
 swift build -c release --product btcrate-fake-sources
 exec python3 bench/graph_bench.py "$@"

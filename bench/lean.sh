@@ -5,11 +5,8 @@
 #   bench/lean.sh                     everything
 #   bench/lean.sh --image btcrate     and the size of a Docker image built as btcrate
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/install-deps
-command -v python3 >/dev/null || { apt-get install -y -q python3 >/dev/null; }
-command -v curl >/dev/null || { apt-get install -y -q curl >/dev/null; }
-command -v strip >/dev/null || { apt-get install -y -q binutils >/dev/null; }
+source "$(dirname "$0")/prepare.sh"
+bench_needs python3 curl strip=binutils
 swift build -c release --static-swift-stdlib --product btcrate
 swift build -c release --product btcrate-fake-sources
 bin="$(swift build -c release --static-swift-stdlib --show-bin-path)"

@@ -4,7 +4,6 @@
 #   bench/reload.sh               20 rounds each
 #   bench/reload.sh --rounds 50
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/install-deps
+source "$(dirname "$0")/prepare.sh"
 swift build -c release --product btcrate
 exec python3 bench/reload_bench.py "$@"

@@ -73,7 +73,7 @@ public struct CurlHTTPClient: Sendable {
             return CCurl_easy_perform(handle)
         }
 
-        let detail = String(decoding: errorBuffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let detail = errorBuffer.textUpToNUL
         let message = detail.isEmpty ? String(cString: CCurl_easy_strerror(code)) : detail
         if sink.exceeded {
             throw HTTPClientError.bodyTooLarge(limit: request.maxBodyBytes)

@@ -18,6 +18,6 @@ public enum CurlLibrary {
     private static func reason(_ load: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> String? {
         var buffer = [CChar](repeating: 0, count: 512)
         guard buffer.withUnsafeMutableBufferPointer({ load($0.baseAddress!, $0.count) }) != 0 else { return nil }
-        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return buffer.textUpToNUL
     }
 }

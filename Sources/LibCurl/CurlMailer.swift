@@ -101,7 +101,7 @@ public struct CurlMailer: Sendable {
             return CCurl_easy_perform(handle)
         }
         guard code == CURLE_OK else {
-            let detail = String(decoding: errorBuffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let detail = errorBuffer.textUpToNUL
             let text = detail.isEmpty ? String(cString: CCurl_easy_strerror(code)) : detail
             switch code {
             case CURLE_OPERATION_TIMEDOUT: throw HTTPClientError.timeout(text)
