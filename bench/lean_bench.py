@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How small btcrate is: the binary, each process's memory, the image (issue 14).
 
-    python3 bench/lean_bench.py --binary PATH [--fake PATH] [--image NAME] [--runs N]
+    python3 bench/lean_bench.py --binary PATH [--fake PATH] [--floor DIR] [--image NAME] [--runs N]
 
 bench/lean.sh builds what the .deb ships (release, Swift runtime linked in
 statically) and runs this. Printed in one run, beside each goal:
@@ -9,14 +9,20 @@ statically) and runs this. Printed in one run, beside each goal:
 - the binary as built and stripped as packaging/build-deb strips it;
 - one `btcrate collect` writing a new slot, against `curl | sed | rrdtool update`
   (bench/collect_bench.py's single-pair table, median of N runs);
-- the idle watchdog, the idle graph service's HTTP process and each render worker:
-  Rss and Pss from /proc/PID/smaps_rollup, and where the Rss goes (the binary's
-  own pages, librrd, the drawing stack librrd pulls in, libcurl and TLS, the C
-  library and the rest, heap and anonymous memory) from /proc/PID/smaps;
+- the idle watchdog (probing the graph service as it does by default, and with
+  graph_url = off), the idle graph service's HTTP process and each render worker
+  (fresh, and after every worker drew): Rss and Pss from /proc/PID/smaps_rollup,
+  and where the Rss goes (the binary's own pages, librrd, the drawing stack librrd
+  pulls in, libcurl and TLS, the C library and the rest, heap and anonymous
+  memory) from /proc/PID/smaps;
+- the floors under them: the idle Rss of the smallest programs on the libraries
+  each process uses (bench/floor: Swift alone, SwiftNIO, Hummingbird; built and
+  linked as btcrate is), and the peak of `rrdtool graph` drawing a 30-day graph;
 - the Docker image's size, when --image names one that is there.
 """
 import argparse
 import collections
+import concurrent.futures
 import os
 import shutil
 import subprocess
@@ -111,35 +117,96 @@ def wait_for(url, timeout=60):
     return False
 
 
+def snapshot(label, pid, binary):
+    return (label, pid, rollup(pid), breakdown(pid, binary))
+
+
+def draw_on_every_worker(port, workers):
+    """Distinct uncached 30-day graphs, several per worker and all at once, so that
+    every worker draws (a worker takes the next job when it is free)."""
+    urls = [f"http://127.0.0.1:{port}/graph.png?start=-30d&width={1000 + index}" for index in range(4 * max(workers, 1))]
+    with concurrent.futures.ThreadPoolExecutor(len(urls)) as pool:
+        list(pool.map(wait_for, urls))
+
+
 def processes(binary, fake_url, work):
-    """(label, pid, rollup, breakdown) of the idle watchdog, graph HTTP process and its workers."""
+    """(label, pid, rollup, breakdown) of the watchdog (probing the graph service, as
+    by default, and with graph_url = off), the graph HTTP process and each render
+    worker (fresh, then after drawing), each idle when measured."""
     state = os.path.join(work, "state")
     os.makedirs(work)
-    env = collect_bench.base_env(state, fake_url, {"BTCRATE_GRAPH_HEALTH_URL": "off", "BTCRATE_LOG_LEVEL": "warning"})
     open(os.path.join(work, "empty.conf"), "w").close()
+    port = collect_bench.free_port()
+    env = collect_bench.base_env(state, fake_url, {"BTCRATE_LOG_LEVEL": "warning", "BTCRATE_LISTEN": f"127.0.0.1:{port}"})
     subprocess.run([binary, "backfill", "--days", "2", "--quiet"], env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     subprocess.run([binary, "collect"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    measured = []
-    watchdog = subprocess.Popen([binary, "watchdog"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    port = collect_bench.free_port()
-    graph = subprocess.Popen([binary, "graph"], env=dict(env, BTCRATE_LISTEN=f"127.0.0.1:{port}"),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The second watchdog reads a copy: two watchdogs never share a state directory.
+    quiet_work = os.path.join(work, "quiet")
+    os.makedirs(quiet_work)
+    open(os.path.join(quiet_work, "empty.conf"), "w").close()
+    shutil.copytree(state, os.path.join(quiet_work, "state"))
+    quiet_env = collect_bench.base_env(os.path.join(quiet_work, "state"), fake_url,
+                                       {"BTCRATE_LOG_LEVEL": "warning", "BTCRATE_GRAPH_HEALTH_URL": "off"})
+    started = []
     try:
+        graph = subprocess.Popen([binary, "graph"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started.append(graph)
         wait_for(f"http://127.0.0.1:{port}/healthz")
-        # One graph and one export each, so that every worker has drawn, then idle.
-        for width in (800, 801, 802, 803):
-            wait_for(f"http://127.0.0.1:{port}/graph.png?start=-1d&width={width}")
+        time.sleep(2)
+        workers = children_of(graph.pid)
+        fresh = [snapshot(f"btcrate graph, render worker {index}, fresh (has not drawn)", pid, binary)
+                 for index, pid in enumerate(workers, 1)]
+        # By default the watchdog probes the graph service's /healthz (libcurl); the
+        # other has nothing to send over HTTP and never opens libcurl.
+        for watchdog_env in (env, quiet_env):
+            started.append(subprocess.Popen([binary, "watchdog"], env=watchdog_env,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        draw_on_every_worker(port, len(workers))
         time.sleep(5)
-        measured.append(("btcrate watchdog, idle", watchdog.pid))
-        measured.append(("btcrate graph, HTTP process, idle", graph.pid))
-        for index, worker in enumerate(children_of(graph.pid), 1):
-            measured.append((f"btcrate graph, render worker {index}, idle", worker))
-        return [(label, pid, rollup(pid), breakdown(pid, binary)) for label, pid in measured]
+        measured = [snapshot("btcrate watchdog, idle, probing the graph service (the default)", started[1].pid, binary),
+                    snapshot("btcrate watchdog, idle, graph_url = off and no sink", started[2].pid, binary),
+                    snapshot("btcrate graph, HTTP process, idle", graph.pid, binary)]
+        measured += fresh
+        measured += [snapshot(f"btcrate graph, render worker {index}, idle after drawing", pid, binary)
+                     for index, pid in enumerate(children_of(graph.pid), 1)]
+        return measured
     finally:
-        for process in (watchdog, graph):
+        for process in started:
             process.terminate()
             process.wait()
+
+
+def floors(floor_bin, state_file, work):
+    """(label, peak or idle Rss, what it bounds): the smallest programs on the libraries
+    btcrate's processes use (bench/floor, built like btcrate), and `rrdtool graph`."""
+    rows = []
+    if floor_bin:
+        port = collect_bench.free_port()
+        for name, bounds, arguments in (
+                ("swift-hello", "every process: Swift and FoundationEssentials, idle", []),
+                ("nio-idle", "the watchdog and collect: SwiftNIO, one event loop, idle", []),
+                ("hummingbird-hello", "the graph HTTP process: Hummingbird after one GET /healthz, idle", [str(port)])):
+            process = subprocess.Popen([os.path.join(floor_bin, name)] + arguments,
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            try:
+                if name == "hummingbird-hello":
+                    wait_for(f"http://127.0.0.1:{port}/healthz")
+                else:
+                    process.stdout.readline()
+                time.sleep(1)
+                rows.append((f"bench/floor {name}", rollup(process.pid).get("Rss", 0), bounds))
+            finally:
+                process.terminate()
+                process.wait()
+    rrdtool = shutil.which("rrdtool")
+    if rrdtool and os.path.exists(state_file):
+        command = [rrdtool, "graph", os.path.join(work, "peer.png"), "--start", "-30d", "--width", "1000",
+                   f"DEF:rate={state_file}:rate:AVERAGE", "LINE1:rate#0000ff:BTC-USD"]
+        _, peak_kib, _ = collect_bench.timed(command, dict(os.environ, TZ="UTC"))
+        rows.append(("`rrdtool graph` of a 30-day graph, peak", peak_kib * 1024,
+                     "a render worker after drawing: librrd and its drawing stack, in C"))
+    return rows
 
 
 def main():
@@ -147,6 +214,7 @@ def main():
     parser.add_argument("--binary", required=True, help="the btcrate binary (as the .deb builds it)")
     parser.add_argument("--fake", default=None, help="btcrate-fake-sources (default: next to --binary)")
     parser.add_argument("--image", default="", help="a Docker image whose size to report")
+    parser.add_argument("--floor", default="", help="bench/floor's release bin path (bench/lean.sh builds it)")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
@@ -181,6 +249,13 @@ def main():
             goal = GOALS["watchdog"] if "watchdog" in label else GOALS["worker"] if "worker" in label else GOALS["graph"]
             print(f"| {label} | {mib(values.get('Rss', 0))} | {mib(values.get('Pss', 0))} | "
                   f"<= 15 MiB: {verdict(values.get('Rss', 0), goal)} |")
+        floor_rows = floors(args.floor, os.path.join(work, "processes", "state", "BTC-USD.rrd"), work)
+        if floor_rows:
+            print("\n### The floors: what the libraries alone take (bench/floor, built like btcrate)\n")
+            print("| program | Rss | under |")
+            print("|---|---|---|")
+            for label, value, bounds in floor_rows:
+                print(f"| {label} | {mib(value)} | {bounds} |")
         print("\n### Where the Rss goes\n")
         print("| process | " + " | ".join(name for name, _ in GROUPS) + " |")
         print("|---|" + "---|" * len(GROUPS))

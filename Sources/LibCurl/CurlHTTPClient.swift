@@ -10,8 +10,10 @@ import Glibc
 public struct CurlHTTPClient: Sendable {
     public let userAgent: String
 
+    /// Opens nothing yet: libcurl is opened by the first request (`CurlGlobal`), so
+    /// a process that holds a client it never uses (the watchdog without sinks and
+    /// with `graph_url = off`) never maps libcurl and its TLS stack, 7 MiB.
     public init(userAgent: String) {
-        CurlGlobal.initializeOnce()
         self.userAgent = userAgent
     }
 
@@ -117,7 +119,8 @@ public struct CurlHTTPClient: Sendable {
 }
 
 /// libcurl is opened on first use (Sources/CCurl), then `curl_global_init` runs:
-/// it is not thread-safe and must run once, before any handle.
+/// it is not thread-safe and must run once, before any handle. A lazy `static
+/// let` runs its initialiser once, and callers racing to it wait for it.
 enum CurlGlobal {
     /// Nil when ready; otherwise why not, in words for the journal. Failure is
     /// final for the process, as a link error would have been.
@@ -131,10 +134,6 @@ enum CurlGlobal {
         signal(SIGPIPE, SIG_IGN)
         return CCurl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK ? nil : "curl_global_init failed"
     }()
-
-    static func initializeOnce() {
-        _ = failure
-    }
 
     /// Throws the reason libcurl cannot be used in this process.
     static func ready() throws {

@@ -56,9 +56,8 @@ extension String {
 /// SMTP through libcurl: STARTTLS or implicit TLS, optional authentication,
 /// certificate verification on.
 public struct CurlMailer: Sendable {
-    public init() {
-        CurlGlobal.initializeOnce()
-    }
+    /// libcurl is opened by the first `send`, as for `CurlHTTPClient`.
+    public init() {}
 
     public func send(_ message: MailMessage) throws {
         try CurlGlobal.ready()

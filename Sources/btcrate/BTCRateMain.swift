@@ -4,6 +4,8 @@ import BTCRateCLI
 @main
 struct BTCRateMain {
     static func main() async {
+        // On this, the main thread, before any await (see the function).
+        BTCRateCommand.renderIfStartedAsWorker()
         await BTCRateCommand.runAsync()
     }
 }

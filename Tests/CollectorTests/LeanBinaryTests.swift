@@ -1,3 +1,4 @@
+import BTCRateTestSupport
 import Foundation
 import Testing
 
@@ -63,5 +64,44 @@ import Testing
         #expect(libraries.contains("librrd.so"), "the check is not vacuous: \(libraries)")
         #expect(!libraries.contains("libcurl"), "btcrate links libcurl again: \(libraries)")
         #expect(!libraries.contains("libgnutls") && !libraries.contains("libssl"), "\(libraries)")
+    }
+
+    /// The libraries an idle `btcrate watchdog` has mapped once it said READY=1
+    /// (after its first full evaluation), with `watchdog.graph_url` as given.
+    static func watchdogLibraries(graphURL: String) throws -> String {
+        let directory = TemporaryDirectory()
+        FileManager.default.createFile(atPath: directory.file("empty.conf"), contents: Data())
+        let socket = try NotifySocket(path: directory.file("notify.sock"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+        process.arguments = ["watchdog"]
+        process.environment = ["PATH": "/usr/bin:/bin", "BTCRATE_STATE_DIRECTORY": directory.file("state"),
+                               "BTCRATE_CONFIG": directory.file("empty.conf"), "BTCRATE_LOG_TARGET": "stderr",
+                               "BTCRATE_GRAPH_HEALTH_URL": graphURL, "NOTIFY_SOCKET": socket.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        var ready = false
+        while !ready, let message = socket.receive(timeout: 60) { ready = message.contains("READY=1") }
+        #expect(ready, "the watchdog never said READY=1")
+        // Read to the end: procfs files say they are empty, and a read sized by that stops early.
+        let maps = FileHandle(forReadingAtPath: "/proc/\(process.processIdentifier)/maps")
+        defer { try? maps?.close() }
+        return String(decoding: maps?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
+    }
+
+    /// libcurl (and TLS, 7 MiB of Rss) is opened by a process's first HTTP request
+    /// or mail, not when a client is made: a watchdog with nothing to probe and no
+    /// sink never maps it; one that probes the graph service does.
+    @Test func theWatchdogOpensLibcurlOnlyWhenItSpeaksHTTP() throws {
+        let quiet = try Self.watchdogLibraries(graphURL: "off")
+        #expect(quiet.contains("librrd.so"), "the check is not vacuous")
+        #expect(!quiet.contains("libcurl"), "an idle watchdog with graph_url = off mapped libcurl")
+        let probing = try Self.watchdogLibraries(graphURL: "http://127.0.0.1:\(CommandLineTests.freePort())/healthz")
+        #expect(probing.contains("libcurl"), "the graph probe did not go through libcurl")
     }
 }

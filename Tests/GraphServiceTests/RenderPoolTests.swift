@@ -74,6 +74,28 @@ import Testing
         #expect(kill(replacement, 0) != 0, "stop ends the workers")
     }
 
+    /// A worker as the service starts it is one thread before and after a render:
+    /// `btcrate render-worker` is answered before the command-line parser and the
+    /// async entry (which started the concurrency runtime's threads and touched
+    /// up to 4 MiB more of the binary, issue 14). One thread is also what makes librrd's
+    /// graph calls safe there.
+    @Test func aWorkerIsOneThreadThatSkippedTheCommandLineParser() async throws {
+        let pool = pool()
+        await pool.start()
+        await Self.until { pool.status.live == 1 }
+        let pid = try #require(pool.pids.first ?? nil)
+        func threads() -> Int? {
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            return status.split(separator: "\n").first { $0.hasPrefix("Threads:") }
+                .flatMap { Int($0.dropFirst("Threads:".count).trimmingCharacters(in: .whitespaces)) }
+        }
+        #expect(threads() == 1)
+        #expect(Self.isPNG(await outcome(pool, job(0, width: 400, height: 200))))
+        #expect(pool.pids.first ?? nil == pid, "the same worker drew")
+        #expect(threads() == 1)
+        await pool.stop()
+    }
+
     @Test func aFrozenWorkerIsKilledAtTheDeadline() async throws {
         let pool = pool(timeout: 1)
         await pool.start()

@@ -1,4 +1,8 @@
 import ArgumentParser
+import BTCRateGraph
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `btcrate`: the root command. Every subcommand explains itself with `--help`.
 public struct BTCRateCommand: AsyncParsableCommand {
@@ -35,6 +39,17 @@ struct CommonOptions: ParsableArguments {
 }
 
 extension BTCRateCommand {
+    /// When the graph service started this process as a render worker, renders
+    /// until the service goes away and exits; otherwise returns at once. Called
+    /// by `main` before its first `await`: calling any other async function hops
+    /// to the concurrency runtime's thread pool, whose threads a worker must not
+    /// have (see `RenderWorkerCommand.startsAsWorker`).
+    public static func renderIfStartedAsWorker() {
+        if RenderWorkerCommand.startsAsWorker(CommandLine.arguments) {
+            Glibc.exit(RenderWorkerLoop.run())
+        }
+    }
+
     /// Parses the process arguments and runs the chosen subcommand. Calling the
     /// async `main()` through this typed context keeps the compiler from picking
     /// ParsableCommand's synchronous `main()`, which refuses async commands.

@@ -15,6 +15,11 @@ struct AppContext {
     static func load(configPath: String?, component: String) throws -> AppContext {
         switch attempt(configPath: configPath, component: component) {
         case .success(let context):
+            // As systemd does for services (IgnoreSIGPIPE=yes), and outside it too (a
+            // container, a terminal): a reader of stdout or stderr that went away is a
+            // failed write (EPIPE), never a death in the middle of a run. It used to
+            // come with libcurl's set-up, which now waits for the first request.
+            signal(SIGPIPE, SIG_IGN)
             // The collector (collect, backfill, run) holds a thread per transfer in flight;
             // the graph service and the watchdog need only a few for file reads and D-Bus.
             let collecting: Set<String> = ["collector", "backfill"]
