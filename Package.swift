@@ -3,7 +3,7 @@ import PackageDescription
 
 // Layers, from the bottom up (see README "Code layout"):
 //   C modules (CRRD, CCurl, CSystemd,  -> one per system library, shims only where Swift cannot call
-//              CSpawn)                    (CSpawn: libc's GNU extensions for spawning render workers;
+//              CSpawn)                    (CSpawn: libc's GNU extensions for the render workers;
 //                                          CCurl: libcurl through dlopen, loaded on first use)
 //   BlockingCalls                       -> the one bounded thread pool for blocking calls (NIO's NIOThreadPool)
 //   Lib* wrappers                       -> a thin Swift API per C library

@@ -1,8 +1,8 @@
 #ifndef CSPAWN_SHIM_H
 #define CSPAWN_SHIM_H
 
-/// What the render workers' spawning needs from libc that Swift's Glibc module
-/// does not show: both are GNU extensions, declared only under _GNU_SOURCE.
+/// What the render workers need from libc that Swift's Glibc module does not
+/// show: GNU extensions, declared only under _GNU_SOURCE or in <malloc.h>.
 #include <spawn.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -22,6 +22,16 @@ static inline int CSpawn_addCloseFrom(posix_spawn_file_actions_t *actions, int l
 /// parent killed with -9 leaves no worker rendering for nobody.
 static inline int CSpawn_dieWithParent(void) {
     return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+}
+
+/// malloc_trim is a glibc extension in <malloc.h>, which the Glibc module does
+/// not include. A render worker calls it when it goes idle: a render's buffers
+/// (librrd's rows, cairo's and pango's working memory) are freed into the heap,
+/// and without a trim their pages stay resident in an idle worker.
+#include <malloc.h>
+
+static inline int CSpawn_trimHeap(void) {
+    return malloc_trim(0);
 }
 
 #endif

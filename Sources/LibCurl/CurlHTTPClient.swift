@@ -119,8 +119,10 @@ public struct CurlHTTPClient: Sendable {
 }
 
 /// libcurl is opened on first use (Sources/CCurl), then `curl_global_init` runs:
-/// it is not thread-safe and must run once, before any handle. A lazy `static
-/// let` runs its initialiser once, and callers racing to it wait for it.
+/// once, before any handle. A lazy `static let` runs its initialiser once, and
+/// callers racing to it wait for it. Other threads are running by then (they
+/// always were: every command is async); that is safe with a libcurl built
+/// "threadsafe" (7.84 and later; `curl -V` lists it, Debian 12's 7.88 is).
 enum CurlGlobal {
     /// Nil when ready; otherwise why not, in words for the journal. Failure is
     /// final for the process, as a link error would have been.

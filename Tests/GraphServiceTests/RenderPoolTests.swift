@@ -96,6 +96,44 @@ import Testing
         await pool.stop()
     }
 
+    /// The Rss of a process's [heap] mapping, in kB.
+    static func heapKilobytes(_ pid: Int32) -> Int {
+        guard let smaps = FileHandle(forReadingAtPath: "/proc/\(pid)/smaps") else { return 0 }
+        defer { try? smaps.close() }
+        var inHeap = false, total = 0
+        for line in String(decoding: smaps.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n") {
+            if line.contains("-"), let first = line.split(separator: " ").first, first.contains("-") {
+                inHeap = line.hasSuffix("[heap]")
+            } else if inHeap, line.hasPrefix("Rss:") {
+                total += Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+            }
+        }
+        return total
+    }
+
+    /// A worker that goes idle gives back the heap its renders freed (malloc_trim,
+    /// once `idleMillisecondsBeforeTrim` passes without a job): its [heap] shrinks
+    /// after a large graph. The heap is read as soon as the answer is in; on a
+    /// machine so busy that the worker trimmed before that read, the round is
+    /// tried again.
+    @Test func anIdleWorkerGivesItsFreedHeapBack() async throws {
+        let pool = pool()
+        await pool.start()
+        await Self.until { pool.status.live == 1 }
+        let pid = try #require(pool.pids.first ?? nil)
+        var shrank = false
+        for round in 0..<5 where !shrank {
+            #expect(Self.isPNG(await outcome(pool, job(round * 600))))
+            let afterRender = Self.heapKilobytes(pid)
+            for _ in 0..<100 where !shrank {
+                try await Task.sleep(for: .milliseconds(100))
+                shrank = Self.heapKilobytes(pid) < afterRender
+            }
+        }
+        #expect(shrank, "the idle worker's heap never shrank")
+        await pool.stop()
+    }
+
     @Test func aFrozenWorkerIsKilledAtTheDeadline() async throws {
         let pool = pool(timeout: 1)
         await pool.start()

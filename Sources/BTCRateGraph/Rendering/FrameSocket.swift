@@ -32,6 +32,17 @@ struct FrameSocket {
         try write(RenderWire.header(payload.count) + payload, deadline: deadline)
     }
 
+    /// Whether something arrives within `milliseconds`: a frame, or the other end
+    /// hanging up (the next `receive` says which). For the worker's blocking end,
+    /// to notice it is idle.
+    func isReadable(within milliseconds: Int32) -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        while true {
+            let ready = poll(&entry, 1, milliseconds)
+            if ready >= 0 || errno != EINTR { return ready != 0 }
+        }
+    }
+
     func receive(deadline: ContinuousClock.Instant? = nil) throws(Failure) -> [UInt8] {
         let length: Int
         do {
