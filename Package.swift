@@ -77,6 +77,10 @@ let package = Package(
         .target(name: "BTCRateCLI", dependencies: [
             "BTCRateCore", "BTCRateGraph", "LibRRD", "LibCurl", "LibSystemd", "BlockingCalls",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            // The watchdog's plain-HTTP probe of the graph service (Adapters/PlainHTTPClient).
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -94,14 +94,18 @@ import Testing
         return String(decoding: maps?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
     }
 
-    /// libcurl (and TLS, 7 MiB of Rss) is opened by a process's first HTTP request
-    /// or mail, not when a client is made: a watchdog with nothing to probe and no
-    /// sink never maps it; one that probes the graph service does.
-    @Test func theWatchdogOpensLibcurlOnlyWhenItSpeaksHTTP() throws {
+    /// libcurl (and TLS, 7 MiB of Rss) is opened by a process's first request or
+    /// mail through it, not when a client is made. A watchdog that probes a plain
+    /// http:// graph service (the default) does so over SwiftNIO and, with no sink,
+    /// never maps libcurl; nor does one with graph_url = off; an https:// probe does.
+    @Test func theWatchdogOpensLibcurlOnlyWhenItNeedsIt() throws {
+        let port = CommandLineTests.freePort()
         let quiet = try Self.watchdogLibraries(graphURL: "off")
         #expect(quiet.contains("librrd.so"), "the check is not vacuous")
         #expect(!quiet.contains("libcurl"), "an idle watchdog with graph_url = off mapped libcurl")
-        let probing = try Self.watchdogLibraries(graphURL: "http://127.0.0.1:\(CommandLineTests.freePort())/healthz")
-        #expect(probing.contains("libcurl"), "the graph probe did not go through libcurl")
+        let plain = try Self.watchdogLibraries(graphURL: "http://127.0.0.1:\(port)/healthz")
+        #expect(!plain.contains("libcurl"), "the plain-HTTP graph probe opened libcurl")
+        let secure = try Self.watchdogLibraries(graphURL: "https://127.0.0.1:\(port)/healthz")
+        #expect(secure.contains("libcurl"), "the https graph probe did not go through libcurl")
     }
 }
