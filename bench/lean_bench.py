@@ -18,6 +18,7 @@ statically) and runs this. Printed in one run, beside each goal:
 - the floors under them: the idle Rss of the smallest programs on the libraries
   each process uses (bench/floor: Swift alone, SwiftNIO, Hummingbird; built and
   linked as btcrate is), and the peak of `rrdtool graph` drawing a 30-day graph;
+- one `btcrate healthcheck` (the image's HEALTHCHECK): wall time and peak RSS;
 - the Docker image's size, when --image names one that is there.
 """
 import argparse
@@ -154,6 +155,10 @@ def processes(binary, fake_url, work):
         started.append(graph)
         wait_for(f"http://127.0.0.1:{port}/healthz")
         time.sleep(2)
+        # The image's HEALTHCHECK: a new `btcrate healthcheck` process every minute.
+        global HEALTHCHECK
+        HEALTHCHECK = collect_bench.median_row(
+            [collect_bench.timed([binary, "healthcheck"], env) for _ in range(HEALTHCHECK_RUNS)])
         workers = children_of(graph.pid)
         fresh = [snapshot(f"btcrate graph, render worker {index}, fresh (has not drawn)", pid, binary)
                  for index, pid in enumerate(workers, 1)]
@@ -175,6 +180,10 @@ def processes(binary, fake_url, work):
         for process in started:
             process.terminate()
             process.wait()
+
+
+HEALTHCHECK_RUNS = 7
+HEALTHCHECK = None  # (seconds, peak KiB), median of HEALTHCHECK_RUNS: set by processes()
 
 
 def floors(floor_bin, state_file, work):
@@ -249,6 +258,9 @@ def main():
             goal = GOALS["watchdog"] if "watchdog" in label else GOALS["worker"] if "worker" in label else GOALS["graph"]
             print(f"| {label} | {mib(values.get('Rss', 0))} | {mib(values.get('Pss', 0))} | "
                   f"<= 15 MiB: {verdict(values.get('Rss', 0), goal)} |")
+        if HEALTHCHECK:
+            print(f"\nOne `btcrate healthcheck` against the idle graph service (the image's HEALTHCHECK, every minute), "
+                  f"median of {HEALTHCHECK_RUNS}: {HEALTHCHECK[0] * 1000:.1f} ms, peak RSS {HEALTHCHECK[1] / 1024:.1f} MiB")
         floor_rows = floors(args.floor, os.path.join(work, "processes", "state", "BTC-USD.rrd"), work)
         if floor_rows:
             print("\n### The floors: what the libraries alone take (bench/floor, built like btcrate)\n")

@@ -11,8 +11,9 @@ public struct CurlHTTPClient: Sendable {
     public let userAgent: String
 
     /// Opens nothing yet: libcurl is opened by the first request (`CurlGlobal`), so
-    /// a process that holds a client it never uses (the watchdog without sinks and
-    /// with `graph_url = off`) never maps libcurl and its TLS stack, 7 MiB.
+    /// a process that holds a client it never uses (a watchdog whose sinks never
+    /// fire; a `collect` whose slot is already written) never maps libcurl and its
+    /// TLS stack, 7 MiB.
     public init(userAgent: String) {
         self.userAgent = userAgent
     }

@@ -28,11 +28,10 @@ struct HealthcheckCommand: AsyncParsableCommand {
         let configuration = context.configuration
         // With watchdog.graph_url = off the watchdog skips the check; this command still asks.
         let target = url ?? configuration.resolvedGraphHealthURL ?? "http://\(configuration.listen.loopbackIfWildcard)/healthz"
-        let client = CurlHTTPClient(userAgent: "btcrate-healthcheck/\(BTCRateVersion.current)")
-        let request = HTTPRequest(url: target, connectTimeout: 2, totalTimeout: 5, maxBodyBytes: 65_536)
+        let probe = GraphHealthProbe(userAgent: "btcrate-healthcheck/\(BTCRateVersion.current)")
         let response: HTTPResponse
         do {
-            response = try client.perform(request)
+            response = try await probe.ask(target)
         } catch {
             print("unreachable: \(target): \(error)")
             throw ExitCode(1)

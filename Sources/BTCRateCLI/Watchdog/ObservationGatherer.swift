@@ -14,10 +14,7 @@ final class ObservationGatherer: @unchecked Sendable {
     let configuration: Configuration
     let hasKey: Bool
     let watchingSince: Int
-    private let http = CurlHTTPClient(userAgent: "btcrate-watchdog/\(BTCRateVersion.current)")
-    /// For a plain `http://` graph_url (the default): no libcurl and TLS in a
-    /// watchdog that has nothing else to send (`PlainHTTPClient`).
-    private let plainHTTP = PlainHTTPClient(userAgent: "btcrate-watchdog/\(BTCRateVersion.current)")
+    private let probe = GraphHealthProbe(userAgent: "btcrate-watchdog/\(BTCRateVersion.current)")
     /// Opened when first needed, and again after it broke (systemd re-executed,
     /// dbus restarted): a broken connection answers every call with an error.
     private var bus: SystemBus?
@@ -144,11 +141,9 @@ final class ObservationGatherer: @unchecked Sendable {
 
     /// Up when /healthz answers at all (503 "stale" is the data's problem, and
     /// RateStale says so); down when it cannot be reached or fails otherwise.
-    /// http:// through SwiftNIO, https:// through libcurl, with the same deadlines.
     private func graphHealth(_ url: String) async -> Observation.Reachability {
-        let request = HTTPRequest(url: url, connectTimeout: 2, totalTimeout: 5, maxBodyBytes: 65_536)
         do {
-            let response = PlainHTTPClient.target(url) != nil ? try await plainHTTP.send(request) : try await http.send(request)
+            let response = try await probe.ask(url)
             return .health(status: response.status, body: response.body)
         } catch {
             return .down("\(error)")
