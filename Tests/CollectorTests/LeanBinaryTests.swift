@@ -88,10 +88,7 @@ import Testing
         var ready = false
         while !ready, let message = socket.receive(timeout: 60) { ready = message.contains("READY=1") }
         #expect(ready, "the watchdog never said READY=1")
-        // Read to the end: procfs files say they are empty, and a read sized by that stops early.
-        let maps = FileHandle(forReadingAtPath: "/proc/\(process.processIdentifier)/maps")
-        defer { try? maps?.close() }
-        return String(decoding: maps?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
+        return ProcFile.text("/proc/\(process.processIdentifier)/maps")
     }
 
     /// libcurl (and TLS, 7 MiB of Rss) is opened by a process's first request or

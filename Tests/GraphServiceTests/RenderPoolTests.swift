@@ -85,8 +85,7 @@ import Testing
         await Self.until { pool.status.live == 1 }
         let pid = try #require(pool.pids.first ?? nil)
         func threads() -> Int? {
-            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-            return status.split(separator: "\n").first { $0.hasPrefix("Threads:") }
+            ProcFile.text("/proc/\(pid)/status").split(separator: "\n").first { $0.hasPrefix("Threads:") }
                 .flatMap { Int($0.dropFirst("Threads:".count).trimmingCharacters(in: .whitespaces)) }
         }
         #expect(threads() == 1)
@@ -98,11 +97,9 @@ import Testing
 
     /// The Rss of a process's [heap] mapping, in kB.
     static func heapKilobytes(_ pid: Int32) -> Int {
-        guard let smaps = FileHandle(forReadingAtPath: "/proc/\(pid)/smaps") else { return 0 }
-        defer { try? smaps.close() }
         var inHeap = false, total = 0
-        for line in String(decoding: smaps.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n") {
-            if line.contains("-"), let first = line.split(separator: " ").first, first.contains("-") {
+        for line in ProcFile.text("/proc/\(pid)/smaps").split(separator: "\n") {
+            if let first = line.split(separator: " ").first, first.contains("-") {
                 inHeap = line.hasSuffix("[heap]")
             } else if inHeap, line.hasPrefix("Rss:") {
                 total += Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0

@@ -1,3 +1,4 @@
+import BTCRateCore
 import LibCurl
 import NIOCore
 import NIOHTTP1
@@ -18,9 +19,6 @@ import NIOPosix
 /// answers, and every other failure as an `HTTPClientError`.
 struct PlainHTTPClient: Sendable {
     let userAgent: String
-    /// The event loops to use; nil: NIO's shared ones, started by the first request
-    /// (not when the client is made: a watchdog with graph_url = off starts none).
-    var group: (any EventLoopGroup)? = nil
 
     /// Where an `http://` URL points.
     struct Target: Equatable {
@@ -66,7 +64,9 @@ struct PlainHTTPClient: Sendable {
             throw .transferFailed("PlainHTTPClient sends GET to http:// URLs only, not \(request.method.rawValue) \(request.url)")
         }
         let started = ContinuousClock.now
-        let loop = (group ?? MultiThreadedEventLoopGroup.singleton).next()
+        // NIO's shared event loops, started by the first request, not when the client
+        // is made: a watchdog with graph_url = off starts none.
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
         let answer = loop.makePromise(of: HTTPResponse.self)
         let limit = request.maxBodyBytes
         let connectTimeout = min(request.connectTimeout, request.totalTimeout)
@@ -88,7 +88,7 @@ struct PlainHTTPClient: Sendable {
         // The whole answer's deadline, counted from the start (connecting included)
         // as libcurl counts it; it ends the wait through the collector.
         let total = request.totalTimeout
-        let left = max(0, total - (ContinuousClock.now - started).inSeconds)
+        let left = max(0, total - (ContinuousClock.now - started).seconds)
         let deadline = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(left * 1000))) {
             channel.pipeline.fireErrorCaught(HTTPClientError.timeout("no complete answer from \(target.authority) within \(total) s"))
         }
@@ -165,7 +165,7 @@ private final class AnswerCollector: ChannelInboundHandler {
             }
             body.append(contentsOf: part.readableBytesView)
         case .end:
-            finish(context, .success(HTTPResponse(status: status, body: body, duration: (ContinuousClock.now - started).inSeconds)))
+            finish(context, .success(HTTPResponse(status: status, body: body, duration: (ContinuousClock.now - started).seconds)))
         }
     }
 
@@ -183,11 +183,5 @@ private final class AnswerCollector: ChannelInboundHandler {
         done = true
         answer.completeWith(result.mapError { $0 as any Error })
         context.close(promise: nil)
-    }
-}
-
-private extension Duration {
-    var inSeconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -127,7 +127,7 @@ struct WatchdogService: Service {
                 }
             }
             var wait = max(0.05, deadline - clock.now().timeIntervalSince1970)
-            if let ping = pingInterval { wait = min(wait, Double(ping.components.seconds) + Double(ping.components.attoseconds) / 1e18) }
+            if let ping = pingInterval { wait = min(wait, ping.seconds) }
             let byEvent = await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
                     await wakeups.wait(seconds: wait)

@@ -36,10 +36,13 @@ struct FrameSocket {
     /// hanging up (the next `receive` says which). For the worker's blocking end,
     /// to notice it is idle.
     func isReadable(within milliseconds: Int32) -> Bool {
-        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        while true {
-            let ready = poll(&entry, 1, milliseconds)
-            if ready >= 0 || errno != EINTR { return ready != 0 }
+        do {
+            try wait(for: Int16(POLLIN), deadline: ContinuousClock.now + .milliseconds(milliseconds))
+            return true
+        } catch .timedOut {
+            return false
+        } catch {
+            return true
         }
     }
 

@@ -1,3 +1,4 @@
+import BTCRateCore
 import Logging
 import NIOCore
 import NIOPosix

@@ -276,7 +276,3 @@ extension GraphGeometry {
                   valueMin: double("value_min"), valueMax: double("value_max"))
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
